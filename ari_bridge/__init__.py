@@ -1,0 +1,1 @@
+"""ARI: REST client, the events WebSocket, and the Stasis application's call handling."""

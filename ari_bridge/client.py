@@ -1,0 +1,55 @@
+"""ARI REST calls, each with an explicit deadline."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import aiohttp
+
+from saikoku.errors import AriError, NotReadyError
+
+
+def basic_auth_header(user: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return {"Authorization": f"Basic {token}"}
+
+
+class AriClient:
+    def __init__(
+        self, session: aiohttp.ClientSession, base_url: str, user: str, password: str,
+        *, timeout_s: float = 5.0,
+    ) -> None:
+        self._session = session
+        self._base = base_url.rstrip("/") + "/ari"
+        self._auth_header = basic_auth_header(user, password)
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+
+    async def request(
+        self, method: str, path: str, *, params: dict[str, str] | None = None,
+        json: Any = None, missing_ok: bool = False,
+    ) -> Any:
+        """One REST call. `missing_ok` turns 404 into None (a hangup of a gone channel is fine)."""
+        try:
+            async with self._session.request(
+                method, self._base + path, params=params, json=json,
+                headers=self._auth_header, timeout=self._timeout,
+            ) as response:
+                if response.status == 404 and missing_ok:
+                    return None
+                if response.status >= 400:
+                    raise AriError(method, path, response.status, await response.text())
+                if response.content_type == "application/json":
+                    return await response.json()
+                return None
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            raise NotReadyError(f"ARI {method} {path}: {str(exc) or type(exc).__name__}") from exc
+
+    async def channel_ids(self) -> set[str]:
+        channels = await self.request("GET", "/channels")
+        return {str(c["id"]) for c in channels or []}
+
+    async def hangup(self, channel_id: str, reason: str = "normal") -> None:
+        await self.request(
+            "DELETE", f"/channels/{channel_id}", params={"reason": reason}, missing_ok=True
+        )

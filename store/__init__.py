@@ -1,0 +1,1 @@
+"""The database layer: connection pool, retries and ordered SQL migrations."""

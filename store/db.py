@@ -1,0 +1,82 @@
+"""Connection pool and the retry rule for writes that must not be lost."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import asyncpg
+import structlog
+
+from urllib.parse import urlsplit, urlunsplit
+
+from saikoku.errors import ConfigurationError
+from saikoku.supervision import Backoff
+
+log = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+SCHEMA = "saikoku"
+
+# Errors that mean "the server or the connection went away", not "the query is wrong".
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    ConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+
+async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        command_timeout=30,
+        server_settings={"application_name": "saikoku", "search_path": f"{SCHEMA},public"},
+    )
+
+
+async def with_retry(
+    operation: Callable[[], Awaitable[T]], *, what: str, give_up_after_s: float = 120.0
+) -> T:
+    """Run `operation`, retrying transient connection failures with back-off.
+
+    Used for writes that record what already happened on the PBX (an answer, a hangup):
+    a database restart must delay them, not lose them.
+    """
+    backoff = Backoff(base=0.2, cap=5.0)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + give_up_after_s
+    while True:
+        try:
+            return await operation()
+        except TRANSIENT_ERRORS as exc:
+            if loop.time() >= deadline:
+                raise
+            delay = backoff.next_delay()
+            log.warning("db_retry", what=what, delay_s=round(delay, 2), error=type(exc).__name__)
+            await asyncio.sleep(delay)
+
+
+async def ensure_database(dsn: str) -> bool:
+    """Create the DSN's database when missing (connecting to the server's `postgres` db)."""
+    parts = urlsplit(dsn)
+    name = parts.path.lstrip("/")
+    if not re.fullmatch(r"[A-Za-z0-9_]{1,63}", name):
+        raise ConfigurationError(f"SAIKOKU_DATABASE_URL: database name {name!r} is not a plain name")
+    admin_dsn = urlunsplit(parts._replace(path="/postgres"))
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        if await conn.fetchval("select 1 from pg_database where datname = $1", name):
+            return False
+        await conn.execute(f'create database "{name}"')
+        return True
+    finally:
+        await conn.close()
