@@ -1,0 +1,76 @@
+"""Shared fixtures: settings, the real test database, and a guard on loop exceptions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from saikoku.settings import Settings, load_settings
+from store import migrate
+from store.db import create_pool, ensure_database
+
+TEST_DATABASE = "saikoku_test"
+
+
+@pytest.fixture(autouse=True)
+def fail_on_loop_exceptions() -> Iterator[None]:
+    """An exception nobody awaited (a crashed callback or task) fails the test that caused it."""
+    loop = asyncio.get_event_loop_policy().get_event_loop()
+    seen: list[dict[str, Any]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: seen.append(context))
+    yield
+    loop.set_exception_handler(previous)
+    assert not seen, f"unhandled exceptions in the event loop: {seen}"
+
+
+def _test_dsn(settings_dsn: str) -> str:
+    parts = urlsplit(settings_dsn)
+    return urlunsplit(parts._replace(path=f"/{TEST_DATABASE}"))
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    """The machine's settings (.env), pointed at the test database."""
+    base = load_settings()
+    return load_settings(database_url=_test_dsn(base.database_url))
+
+
+@pytest.fixture(scope="session")
+async def migrated_database(settings: Settings) -> str:
+    """A fresh test database with every migration applied, once per session."""
+    parts = urlsplit(settings.database_url)
+    admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")))
+    try:
+        await admin.execute(f'drop database if exists "{TEST_DATABASE}" with (force)')
+    finally:
+        await admin.close()
+    await ensure_database(settings.database_url)
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await migrate.upgrade(conn)
+    finally:
+        await conn.close()
+    return settings.database_url
+
+
+@pytest.fixture(scope="session")
+async def pool(migrated_database: str) -> AsyncIterator[asyncpg.Pool]:
+    db_pool = await create_pool(migrated_database, min_size=1, max_size=10)
+    yield db_pool
+    await db_pool.close()
+
+
+@pytest.fixture
+async def tenant_id(pool: asyncpg.Pool, request: pytest.FixtureRequest) -> Any:
+    code = "t_" + "".join(c for c in request.node.name.lower() if c.isalnum())[:28]
+    return await pool.fetchval(
+        "insert into tenants (code, name) values ($1, $2)"
+        " on conflict (code) do update set name = excluded.name returning id",
+        code, "テスト区 税務課",
+    )

@@ -1,0 +1,78 @@
+"""Attempt rows stay right whatever order the AMI and ARI reports arrive in."""
+
+import uuid
+
+import asyncpg
+import pytest
+
+from dialer import attempts
+from dialer.ami_messages import OriginateOutcome, OriginateResult
+
+
+async def new_attempt(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> uuid.UUID:
+    return await attempts.create(
+        pool, attempt_id=uuid.uuid4(), tenant_id=tenant_id, dial_string="PJSIP/0300000000@trunk"
+    )
+
+
+async def test_busy_then_hangup_and_hangup_then_busy_agree(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID
+) -> None:
+    rows = []
+    for order in ("result_first", "hangup_first"):
+        attempt_id = await new_attempt(pool, tenant_id)
+        result = OriginateResult(attempt_id, OriginateOutcome.BUSY, reason=5, detail="Failure: busy")
+        if order == "result_first":
+            await attempts.record_originate_result(pool, result)
+            await attempts.record_hangup(pool, attempt_id, 17, "User busy")
+        else:
+            await attempts.record_hangup(pool, attempt_id, 17, "User busy")
+            await attempts.record_originate_result(pool, result)
+        rows.append(await attempts.fetch(pool, attempt_id))
+    for row in rows:
+        assert row is not None
+        assert (row.status, row.originate_reason, row.hangup_cause) == ("busy", 5, 17)
+        assert row.ended_at is not None and row.answered_at is None
+
+
+async def test_replayed_reports_change_nothing(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> None:
+    attempt_id = await new_attempt(pool, tenant_id)
+    result = OriginateResult(attempt_id, OriginateOutcome.ANSWERED, reason=4, detail="Success")
+    await attempts.record_originate_result(pool, result)
+    await attempts.record_stasis_entry(pool, attempt_id, "HUMAN", "HUMAN-1-1")
+    await attempts.record_hangup(pool, attempt_id, 16, "Normal Clearing")
+    first = await attempts.fetch(pool, attempt_id)
+    await attempts.record_originate_result(pool, result)
+    await attempts.record_hangup(pool, attempt_id, 21, "late duplicate")
+    assert await attempts.fetch(pool, attempt_id) == first
+    assert first is not None and first.status == "answered" and first.hangup_cause == 16
+
+
+async def test_unknown_result_leaves_row_dialing_for_reconciliation(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID
+) -> None:
+    attempt_id = await new_attempt(pool, tenant_id)
+    await attempts.record_originate_result(
+        pool, OriginateResult(attempt_id, OriginateOutcome.UNKNOWN, detail="AMI connection lost")
+    )
+    row = await attempts.fetch(pool, attempt_id)
+    assert row is not None and row.status == "dialing" and row.ended_at is None
+    assert attempt_id in await attempts.unresolved_attempt_ids(pool)
+
+
+@pytest.mark.parametrize(
+    ("cause", "answered", "expected"),
+    [(17, False, "busy"), (19, False, "no_answer"), (None, False, "unknown"), (16, True, "answered")],
+)
+async def test_lost_attempt_is_settled_from_what_was_seen(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, cause: int | None, answered: bool, expected: str
+) -> None:
+    attempt_id = await new_attempt(pool, tenant_id)
+    if answered:
+        await attempts.record_stasis_entry(pool, attempt_id, None, None)
+    if cause is not None:
+        await attempts.record_hangup(pool, attempt_id, cause, "")
+    assert await attempts.close_lost(pool, attempt_id, "channel gone") == expected
+    row = await attempts.fetch(pool, attempt_id)
+    assert row is not None and row.status == expected and row.ended_at is not None
+    assert attempt_id not in await attempts.unresolved_attempt_ids(pool)
