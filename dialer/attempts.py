@@ -6,8 +6,10 @@ streams may arrive in any order and be replayed without harm.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -42,6 +44,22 @@ class Attempt:
     ended_at: datetime | None
 
 
+async def _update_and_log(
+    conn: asyncpg.Pool | asyncpg.Connection, update_sql: str, args: tuple[Any, ...],
+    kind: str, detail: dict[str, Any],
+) -> bool:
+    """Run one UPDATE of call_attempts and append the transition to call_attempt_events,
+    in one statement. Returns False when no row matched."""
+    n = len(args)
+    sql = f"""
+        with changed as ({update_sql} returning tenant_id, id)
+        insert into call_attempt_events (tenant_id, attempt_id, kind, detail)
+        select tenant_id, id, ${n + 1}, ${n + 2}::text::jsonb from changed
+        returning attempt_id
+    """
+    return await conn.fetchval(sql, *args, kind, json.dumps(detail)) is not None
+
+
 async def create(
     conn: asyncpg.Pool | asyncpg.Connection, *, attempt_id: UUID, tenant_id: UUID, dial_string: str,
     campaign_id: UUID | None = None, target_id: UUID | None = None,
@@ -72,15 +90,18 @@ async def record_originate_result(
     """Apply an OriginateResponse. UNKNOWN leaves the row dialing for reconciliation."""
     status = STATUS_BY_OUTCOME.get(result.outcome)
     if status is None:
-        await conn.execute(
+        await _update_and_log(
+            conn,
             "update call_attempts set failure_detail = $2 where id = $1 and status = 'dialing'",
-            result.attempt_id, f"outcome unknown: {result.detail}",
+            (result.attempt_id, f"outcome unknown: {result.detail}"),
+            "originate_unknown", {"detail": result.detail},
         )
         return
     answered = status == "answered"
     # The reason is always kept; the status only moves on from "dialing" (a replay or a
     # reconciliation that got there first wins).
-    await conn.execute(
+    await _update_and_log(
+        conn,
         """
         update call_attempts
            set originate_reason = $3,
@@ -90,15 +111,16 @@ async def record_originate_result(
                ended_at = case when $4 then ended_at else coalesce(ended_at, now()) end
          where id = $1
         """,
-        result.attempt_id, status, result.reason, answered,
-        None if answered else result.detail,
+        (result.attempt_id, status, result.reason, answered, None if answered else result.detail),
+        "originate_result", {"outcome": str(result.outcome), "reason": result.reason},
     )
 
 
 async def record_hangup(
     conn: asyncpg.Pool | asyncpg.Connection, attempt_id: UUID, cause: int | None, cause_text: str
 ) -> None:
-    await conn.execute(
+    await _update_and_log(
+        conn,
         """
         update call_attempts
            set hangup_cause = coalesce(hangup_cause, $2),
@@ -106,7 +128,8 @@ async def record_hangup(
                ended_at = coalesce(ended_at, now())
          where id = $1
         """,
-        attempt_id, cause, cause_text,
+        (attempt_id, cause, cause_text),
+        "hangup", {"cause": cause, "cause_text": cause_text},
     )
 
 
@@ -115,7 +138,8 @@ async def record_stasis_entry(
     amd_status: str | None, amd_cause: str | None,
 ) -> bool:
     """The answered call reached our Stasis app. Returns False for an unknown attempt."""
-    updated = await conn.fetchval(
+    return await _update_and_log(
+        conn,
         """
         update call_attempts
            set stasis_at = coalesce(stasis_at, now()),
@@ -124,11 +148,10 @@ async def record_stasis_entry(
                amd_cause = $3,
                status = case when status = 'dialing' then 'answered' else status end
          where id = $1
-        returning id
         """,
-        attempt_id, amd_status or None, amd_cause or None,
+        (attempt_id, amd_status or None, amd_cause or None),
+        "stasis_start", {"amd_status": amd_status, "amd_cause": amd_cause},
     )
-    return updated is not None
 
 
 # Q.850 causes, for rows whose OriginateResponse was lost: what the hangup alone tells.
@@ -165,7 +188,8 @@ async def close_lost(conn: asyncpg.Pool | asyncpg.Connection, attempt_id: UUID, 
     status = row["status"]
     if status == "dialing":
         status = status_from_cause(row["hangup_cause"], row["answered"])
-    await conn.execute(
+    await _update_and_log(
+        conn,
         """
         update call_attempts
            set status = $2,
@@ -174,7 +198,8 @@ async def close_lost(conn: asyncpg.Pool | asyncpg.Connection, attempt_id: UUID, 
                ended_at = coalesce(ended_at, now())
          where id = $1
         """,
-        attempt_id, status, detail,
+        (attempt_id, status, detail),
+        "reconciled", {"status": status, "detail": detail},
     )
     return str(status)
 

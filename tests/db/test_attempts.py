@@ -76,3 +76,19 @@ async def test_lost_attempt_is_settled_from_what_was_seen(
     row = await attempts.fetch(pool, attempt_id)
     assert row is not None and row.status == expected and row.ended_at is not None
     assert attempt_id not in await attempts.unresolved_attempt_ids(pool)
+
+
+async def test_every_report_is_logged_as_a_transition(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID
+) -> None:
+    attempt_id = await new_attempt(pool, tenant_id)
+    await attempts.record_originate_result(
+        pool, OriginateResult(attempt_id, OriginateOutcome.BUSY, reason=5, detail="Failure: busy")
+    )
+    await attempts.record_hangup(pool, attempt_id, 17, "User busy")
+    rows = await pool.fetch(
+        "select kind, detail from call_attempt_events where attempt_id = $1 order by id",
+        attempt_id,
+    )
+    assert [r["kind"] for r in rows] == ["originate_result", "hangup"]
+    assert '"cause": 17' in rows[1]["detail"]
