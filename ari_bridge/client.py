@@ -53,3 +53,8 @@ class AriClient:
         await self.request(
             "DELETE", f"/channels/{channel_id}", params={"reason": reason}, missing_ok=True
         )
+
+    async def endpoint_state(self, technology: str, resource: str) -> str:
+        """online / offline / unknown, as Asterisk's qualify last saw the endpoint."""
+        endpoint = await self.request("GET", f"/endpoints/{technology}/{resource}")
+        return str(endpoint["state"])

@@ -1,1 +1,1 @@
-"""Campaigns: data linkage, planning rules, contact policy and letters (grows with the linkage and planning issues)."""
+"""Campaigns: data linkage, planning rules, contact policy and reminder letters."""

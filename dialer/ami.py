@@ -66,9 +66,6 @@ class _Manager(panoramisk.Manager):  # type: ignore[misc]
 
     def connection_lost(self, exc: object) -> None:
         self._connected = False
-        if self.pinger:
-            self.pinger.cancel()
-            self.pinger = None
         # protocol.close() parked unanswered actions for re-sending; we never re-send.
         while self.awaiting_actions:
             action = self.awaiting_actions.popleft()
@@ -150,12 +147,14 @@ class AmiClient:
         self._manager = manager
         async with asyncio.timeout(cfg.connect_timeout_s):
             await manager.connect()
-            while manager.authenticated_future is None and not manager.authenticated:
-                await asyncio.sleep(0)  # connection_made runs as the connect task's callback
+            # connection_made ran as the connect task's done-callback and sent the Login.
+            if manager.authenticated_future is None:
+                raise PbxError("AMI connected but no login was sent (no username configured)")
             reply = await manager.authenticated_future
         if not reply.success:
             raise PbxError(
-                "AMI login refused: check SAIKOKU_AMI_USER / SAIKOKU_AMI_SECRET against manager.conf"
+                "AMI login refused: check SAIKOKU_AMI_USER / SAIKOKU_AMI_SECRET "
+                "against manager.conf"
             )
         # Asterisk accepts logins while still loading modules; wait for FullyBooted.
         async with asyncio.timeout(cfg.connect_timeout_s * 6):

@@ -95,7 +95,7 @@ def parse_originate_reply(attempt_id: UUID, replies: list[AmiEvent]) -> Originat
     if not replies:
         return OriginateResult(attempt_id, OriginateOutcome.UNKNOWN, detail="no reply")
     first = replies[0]
-    if first.get("response", "").lower() == "error":
+    if (first.get("response") or "").lower() == "error":
         return OriginateResult(
             attempt_id, OriginateOutcome.REJECTED, detail=first.get("message") or "refused"
         )
@@ -107,7 +107,7 @@ def parse_originate_reply(attempt_id: UUID, replies: list[AmiEvent]) -> Originat
     reason_text = final.get("reason")
     reason = int(reason_text) if reason_text and reason_text.isdigit() else None
     outcome = outcome_from_reason(reason)
-    if final.get("response", "").lower() == "success":
+    if (final.get("response") or "").lower() == "success":
         outcome = OriginateOutcome.ANSWERED
     elif outcome is OriginateOutcome.ANSWERED:
         # "Failure" with reason 4 happens when the dialplan could not be entered.

@@ -106,7 +106,8 @@ async def record_originate_result(
         update call_attempts
            set originate_reason = $3,
                status = case when status = 'dialing' then $2 else status end,
-               failure_detail = case when $4 then failure_detail else coalesce($5, failure_detail) end,
+               failure_detail = case when $4 then failure_detail
+                                     else coalesce($5, failure_detail) end,
                answered_at = case when $4 then coalesce(answered_at, now()) else answered_at end,
                ended_at = case when $4 then ended_at else coalesce(ended_at, now()) end
          where id = $1

@@ -1,1 +1,1 @@
-"""Recordings: lifecycle, store, checksum, retention and access-checked playback (grows with the desktop issue)."""
+"""Recordings: lifecycle, store, checksum, retention and access-checked playback."""

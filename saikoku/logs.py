@@ -15,7 +15,10 @@ from typing import Any
 import structlog
 
 PERSONAL_KEYS = frozenset(
-    {"name", "kana", "phone", "number", "address", "amount", "birth_date", "dial_string", "caller_id"}
+    {
+        "name", "kana", "phone", "number", "address", "amount", "birth_date", "dial_string",
+        "caller_id",
+    }
 )
 
 

@@ -32,7 +32,7 @@ class Readiness:
     last_error: str | None = None
     reconnects: int = 0
     _ready_event: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
-    _on_ready: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    _on_ready: list[Callable[[], object]] = field(default_factory=list, repr=False)
 
     @property
     def ready(self) -> bool:
@@ -54,12 +54,12 @@ class Readiness:
         else:
             self._ready_event.clear()
 
-    def on_ready(self, callback: Callable[[], None]) -> None:
+    def on_ready(self, callback: Callable[[], object]) -> None:
         """Call `callback` (synchronously, so keep it to scheduling work) on every READY."""
         self._on_ready.append(callback)
 
-    async def wait_ready(self, timeout: float) -> None:
-        async with asyncio.timeout(timeout):
+    async def wait_ready(self, within_s: float) -> None:
+        async with asyncio.timeout(within_s):
             await self._ready_event.wait()
 
     def snapshot(self) -> dict[str, Any]:

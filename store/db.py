@@ -6,11 +6,10 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import structlog
-
-from urllib.parse import urlsplit, urlunsplit
 
 from saikoku.errors import ConfigurationError
 from saikoku.supervision import Backoff
@@ -70,7 +69,9 @@ async def ensure_database(dsn: str) -> bool:
     parts = urlsplit(dsn)
     name = parts.path.lstrip("/")
     if not re.fullmatch(r"[A-Za-z0-9_]{1,63}", name):
-        raise ConfigurationError(f"SAIKOKU_DATABASE_URL: database name {name!r} is not a plain name")
+        raise ConfigurationError(
+            f"SAIKOKU_DATABASE_URL: database name {name!r} is not a plain name"
+        )
     admin_dsn = urlunsplit(parts._replace(path="/postgres"))
     conn = await asyncpg.connect(admin_dsn)
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,9 +18,9 @@ TEST_DATABASE = "saikoku_test"
 
 
 @pytest.fixture(autouse=True)
-def fail_on_loop_exceptions() -> Iterator[None]:
+async def fail_on_loop_exceptions() -> AsyncIterator[None]:
     """An exception nobody awaited (a crashed callback or task) fails the test that caused it."""
-    loop = asyncio.get_event_loop_policy().get_event_loop()
+    loop = asyncio.get_running_loop()
     seen: list[dict[str, Any]] = []
     previous = loop.get_exception_handler()
     loop.set_exception_handler(lambda _loop, context: seen.append(context))

@@ -21,7 +21,9 @@ async def test_busy_then_hangup_and_hangup_then_busy_agree(
     rows = []
     for order in ("result_first", "hangup_first"):
         attempt_id = await new_attempt(pool, tenant_id)
-        result = OriginateResult(attempt_id, OriginateOutcome.BUSY, reason=5, detail="Failure: busy")
+        result = OriginateResult(
+            attempt_id, OriginateOutcome.BUSY, reason=5, detail="Failure: busy"
+        )
         if order == "result_first":
             await attempts.record_originate_result(pool, result)
             await attempts.record_hangup(pool, attempt_id, 17, "User busy")
@@ -62,7 +64,10 @@ async def test_unknown_result_leaves_row_dialing_for_reconciliation(
 
 @pytest.mark.parametrize(
     ("cause", "answered", "expected"),
-    [(17, False, "busy"), (19, False, "no_answer"), (None, False, "unknown"), (16, True, "answered")],
+    [
+        (17, False, "busy"), (19, False, "no_answer"), (None, False, "unknown"),
+        (16, True, "answered"),
+    ],
 )
 async def test_lost_attempt_is_settled_from_what_was_seen(
     pool: asyncpg.Pool, tenant_id: uuid.UUID, cause: int | None, answered: bool, expected: str

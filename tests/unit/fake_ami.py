@@ -14,7 +14,8 @@ Headers = dict[str, str]
 
 
 def frame(**headers: str) -> bytes:
-    return ("".join(f"{k.replace('_', '-')}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode()
+    lines = "".join(f"{k.replace('_', '-')}: {v}\r\n" for k, v in headers.items())
+    return (lines + "\r\n").encode()
 
 
 @dataclass
@@ -74,8 +75,12 @@ class FakeAmi:
         if name == "login":
             self.logins += 1
             if action.get("secret") == self.secret:
-                writer.write(frame(Response="Success", ActionID=aid, Message="Authentication accepted"))
-                writer.write(frame(Event="FullyBooted", Privilege="system,all", Status="Fully Booted"))
+                writer.write(
+                    frame(Response="Success", ActionID=aid, Message="Authentication accepted")
+                )
+                writer.write(
+                    frame(Event="FullyBooted", Privilege="system,all", Status="Fully Booted")
+                )
             else:
                 writer.write(frame(Response="Error", ActionID=aid, Message="Authentication failed"))
         elif name == "ping":

@@ -74,7 +74,10 @@ async def ari_server() -> AsyncIterator[tuple[TestServer, dict[str, object]]]:
     await server.close()
 
 
-async def test_rest_calls_and_missing_channel_hangup(ari_server: tuple[TestServer, dict[str, object]]) -> None:
+AriServer = tuple[TestServer, dict[str, object]]
+
+
+async def test_rest_calls_and_missing_channel_hangup(ari_server: AriServer) -> None:
     server, _ = ari_server
     async with aiohttp.ClientSession() as session:
         ari = AriClient(session, str(server.make_url("")), "u", "p", timeout_s=1)
@@ -85,7 +88,7 @@ async def test_rest_calls_and_missing_channel_hangup(ari_server: tuple[TestServe
         assert error.value.status == 500
 
 
-async def test_rest_call_has_a_deadline(ari_server: tuple[TestServer, dict[str, object]]) -> None:
+async def test_rest_call_has_a_deadline(ari_server: AriServer) -> None:
     server, state = ari_server
     state["delay"] = 1.0
     async with aiohttp.ClientSession() as session:
@@ -94,7 +97,7 @@ async def test_rest_call_has_a_deadline(ari_server: tuple[TestServer, dict[str, 
             await ari.channel_ids()
 
 
-async def test_event_stream_reconnects_after_close(ari_server: tuple[TestServer, dict[str, object]]) -> None:
+async def test_event_stream_reconnects_after_close(ari_server: AriServer) -> None:
     server, state = ari_server
     url = str(server.make_url("/ari/events")).replace("http", "ws", 1)
     async with aiohttp.ClientSession() as session:

@@ -1,0 +1,73 @@
+"""PBX tier: real Asterisk 22 (deploy/asterisk.sh) and sipp phones on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from aiohttp import web
+
+from saikoku.app import AMI, ARI, ARI_EVENTS, create_app
+from saikoku.settings import Settings
+from tests.pbx.rig import SippPhone, deploy, make_audio
+
+BASE_URL = web.AppKey("test_base_url", str)
+
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/pbx/" in str(item.fspath):
+            item.add_marker(pytest.mark.pbx)
+
+
+@pytest.fixture(scope="session")
+def asterisk() -> Iterator[None]:
+    """Asterisk up for the session; stopped afterwards only if this session started it."""
+    was_running = deploy("asterisk.sh", "status").returncode == 0
+    started = deploy("asterisk.sh", "start", "90")
+    assert started.returncode == 0, f"deploy/asterisk.sh start failed:\n{started.stderr}"
+    yield
+    if not was_running:
+        deploy("asterisk.sh", "stop")
+
+
+@pytest.fixture(scope="session")
+async def debtors(settings: Settings, asterisk: None) -> AsyncIterator[SippPhone]:
+    """The carrier with its population of debtors (tests/sipp/debtor_uas.xml)."""
+    make_audio()
+    phone = SippPhone("debtor_uas.xml", settings.trunk_port)
+    await phone.start()
+    yield phone
+    phone.stop()
+
+
+@pytest.fixture(scope="session")
+async def service(
+    settings: Settings, migrated_database: str, debtors: SippPhone
+) -> AsyncIterator[web.Application]:
+    """The service itself, with its real cleanup contexts, connected to the rig and serving
+    HTTP on a free port (its base URL is `app[BASE_URL]`)."""
+    app = create_app(settings)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    app[BASE_URL] = f"http://{host}:{port}"
+    await app[AMI].readiness.wait_ready(30)
+    await app[ARI_EVENTS].readiness.wait_ready(30)
+    await wait_trunk(app, "online")
+    yield app
+    await runner.cleanup()
+
+
+async def wait_trunk(app: web.Application, state: str, timeout_s: float = 10.0) -> None:
+    """Ask Asterisk to qualify the trunk now and wait until it reports `state`."""
+    async with asyncio.timeout(timeout_s):
+        while True:
+            await app[AMI].action({"Action": "PJSIPQualify", "Endpoint": "trunk"})
+            await asyncio.sleep(0.3)
+            if await app[ARI].endpoint_state("PJSIP", "trunk") == state:
+                return

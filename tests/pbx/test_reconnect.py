@@ -1,0 +1,60 @@
+"""Asterisk dies under a connected service: AMI and ARI back off, report not-ready, recover.
+
+Runs after test_calls.py (file order) since it takes the PBX down and brings it back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import aiohttp
+from aiohttp import web
+
+from dialer.calls import DialOptions
+from saikoku.app import AMI, ARI_EVENTS, PLACER
+from tests.pbx.conftest import BASE_URL, wait_trunk
+from tests.pbx.rig import deploy
+
+
+async def test_pbx_restart_is_survived_with_backoff(
+    service: web.Application, tenant_id: uuid.UUID
+) -> None:
+    ami, ari = service[AMI].readiness, service[ARI_EVENTS].readiness
+    assert ami.ready and ari.ready
+    assert await health(service) == (200, {"ami": "ready", "ari": "ready"})
+    before = (ami.reconnects, ari.reconnects)
+
+    assert deploy("asterisk.sh", "kill").returncode == 0
+    async with asyncio.timeout(20):
+        while ami.ready or ari.ready:
+            await asyncio.sleep(0.05)
+    # While it is down, the service says so, and calls are refused rather than lost.
+    result = await service[PLACER].place(
+        tenant_id=tenant_id, dial_string="PJSIP/0312340010@trunk", options=DialOptions()
+    )
+    assert result.outcome == "rejected"
+
+    down_for = 8.0
+    await asyncio.sleep(down_for)
+    ami_retries = ami.reconnects - before[0]
+    ari_retries = ari.reconnects - before[1]
+    # Back-off: a fixed 0.5-s retry would make 16 attempts in 8 s; doubling makes ~5.
+    assert 2 <= ami_retries <= 9, ami_retries
+    assert 2 <= ari_retries <= 9, ari_retries
+    assert not ami.ready and not ari.ready
+    status, states = await health(service)
+    assert status == 503 and set(states.values()) <= {"down", "connecting"}
+
+    started = deploy("asterisk.sh", "start", "60")
+    assert started.returncode == 0, started.stderr
+    await ami.wait_ready(40)
+    await ari.wait_ready(40)
+    await wait_trunk(service, "online", timeout_s=20)
+    assert await health(service) == (200, {"ami": "ready", "ari": "ready"})
+
+
+async def health(app: web.Application) -> tuple[int, dict[str, str]]:
+    async with aiohttp.ClientSession() as session, session.get(app[BASE_URL] + "/healthz") as r:
+        body = await r.json()
+    return r.status, {name: c["state"] for name, c in body["components"].items()}
