@@ -9,16 +9,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 from uuid import UUID
 
 import asyncpg
 
 from dialer.ami_messages import OriginateOutcome, OriginateResult
 
-# What an OriginateResponse outcome means for the attempt row. An unreachable trunk shows up
-# as congestion (cause 34/38) or failure (reason 0): both are failures of the call, not of
-# the person, and are kept apart by originate_reason and hangup_cause.
+# What an OriginateResponse outcome means for the attempt row when no hangup cause says more
+# (the cause, when known, decides: see attempt_status_for_cause in store/migrations/0002).
 STATUS_BY_OUTCOME: dict[OriginateOutcome, str] = {
     OriginateOutcome.ANSWERED: "answered",
     OriginateOutcome.BUSY: "busy",
@@ -44,24 +43,29 @@ class Attempt:
     ended_at: datetime | None
 
 
+Executor: TypeAlias = "asyncpg.Pool | asyncpg.Connection"
+
+
 async def _update_and_log(
-    conn: asyncpg.Pool | asyncpg.Connection, update_sql: str, args: tuple[Any, ...],
-    kind: str, detail: dict[str, Any],
-) -> bool:
-    """Run one UPDATE of call_attempts and append the transition to call_attempt_events,
-    in one statement. Returns False when no row matched."""
+    conn: Executor, update_sql: str, args: tuple[Any, ...], kind: str, detail: dict[str, Any]
+) -> str | None:
+    """Run one UPDATE of call_attempts and append the transition to call_attempt_events, in
+    one statement. Returns the row's status after the update, None when no row matched."""
     n = len(args)
     sql = f"""
-        with changed as ({update_sql} returning tenant_id, id)
-        insert into call_attempt_events (tenant_id, attempt_id, kind, detail)
-        select tenant_id, id, ${n + 1}, ${n + 2}::text::jsonb from changed
-        returning attempt_id
+        with changed as ({update_sql} returning tenant_id, id, status),
+        logged as (
+            insert into call_attempt_events (tenant_id, attempt_id, kind, detail)
+            select tenant_id, id, ${n + 1}, ${n + 2}::text::jsonb from changed
+        )
+        select status from changed
     """
-    return await conn.fetchval(sql, *args, kind, json.dumps(detail)) is not None
+    status: str | None = await conn.fetchval(sql, *args, kind, json.dumps(detail))
+    return status
 
 
 async def create(
-    conn: asyncpg.Pool | asyncpg.Connection, *, attempt_id: UUID, tenant_id: UUID, dial_string: str,
+    conn: Executor, *, attempt_id: UUID, tenant_id: UUID, dial_string: str,
     campaign_id: UUID | None = None, target_id: UUID | None = None,
     person_id: UUID | None = None, phone_id: UUID | None = None,
 ) -> UUID:
@@ -77,17 +81,19 @@ async def create(
     return row_id
 
 
-async def mark_originated(conn: asyncpg.Pool | asyncpg.Connection, attempt_id: UUID) -> None:
+async def mark_originated(conn: Executor, attempt_id: UUID) -> None:
     await conn.execute(
         "update call_attempts set originated_at = now() where id = $1 and originated_at is null",
         attempt_id,
     )
 
 
-async def record_originate_result(
-    conn: asyncpg.Pool | asyncpg.Connection, result: OriginateResult
-) -> None:
-    """Apply an OriginateResponse. UNKNOWN leaves the row dialing for reconciliation."""
+async def record_originate_result(conn: Executor, result: OriginateResult) -> None:
+    """Apply an OriginateResponse. UNKNOWN leaves the row dialing for reconciliation.
+
+    For a call nobody answered, the hangup cause (if the Hangup event came first) is more
+    precise than the reason: Asterisk reports a PJSIP 486 as reason 0 with cause 17.
+    """
     status = STATUS_BY_OUTCOME.get(result.outcome)
     if status is None:
         await _update_and_log(
@@ -105,7 +111,9 @@ async def record_originate_result(
         """
         update call_attempts
            set originate_reason = $3,
-               status = case when status = 'dialing' then $2 else status end,
+               status = case when status <> 'dialing' then status
+                             when $4 then $2
+                             else coalesce(attempt_status_for_cause(hangup_cause), $2) end,
                failure_detail = case when $4 then failure_detail
                                      else coalesce($5, failure_detail) end,
                answered_at = case when $4 then coalesce(answered_at, now()) else answered_at end,
@@ -118,7 +126,7 @@ async def record_originate_result(
 
 
 async def record_hangup(
-    conn: asyncpg.Pool | asyncpg.Connection, attempt_id: UUID, cause: int | None, cause_text: str
+    conn: Executor, attempt_id: UUID, cause: int | None, cause_text: str
 ) -> None:
     await _update_and_log(
         conn,
@@ -126,6 +134,13 @@ async def record_hangup(
         update call_attempts
            set hangup_cause = coalesce(hangup_cause, $2),
                hangup_cause_text = coalesce(hangup_cause_text, $3),
+               -- A call already settled from its OriginateResponse reason is refined by the
+               -- cause; one still dialing waits for that response (or for reconciliation).
+               status = case
+                   when hangup_cause is null and answered_at is null
+                        and originate_reason is not null and status <> 'dialing'
+                   then coalesce(attempt_status_for_cause($2), status)
+                   else status end,
                ended_at = coalesce(ended_at, now())
          where id = $1
         """,
@@ -135,11 +150,10 @@ async def record_hangup(
 
 
 async def record_stasis_entry(
-    conn: asyncpg.Pool | asyncpg.Connection, attempt_id: UUID,
-    amd_status: str | None, amd_cause: str | None,
+    conn: Executor, attempt_id: UUID, amd_status: str | None, amd_cause: str | None
 ) -> bool:
     """The answered call reached our Stasis app. Returns False for an unknown attempt."""
-    return await _update_and_log(
+    status = await _update_and_log(
         conn,
         """
         update call_attempts
@@ -153,20 +167,10 @@ async def record_stasis_entry(
         (attempt_id, amd_status or None, amd_cause or None),
         "stasis_start", {"amd_status": amd_status, "amd_cause": amd_cause},
     )
+    return status is not None
 
 
-# Q.850 causes, for rows whose OriginateResponse was lost: what the hangup alone tells.
-STATUS_BY_CAUSE: dict[int, str] = {17: "busy", 18: "no_answer", 19: "no_answer", 21: "failed",
-                                   1: "failed", 34: "failed", 38: "failed"}
-
-
-def status_from_cause(cause: int | None, answered: bool) -> str:
-    if answered:
-        return "answered"
-    return STATUS_BY_CAUSE.get(cause or 0, "unknown")
-
-
-async def unresolved_attempt_ids(conn: asyncpg.Pool | asyncpg.Connection) -> list[UUID]:
+async def unresolved_attempt_ids(conn: Executor) -> list[UUID]:
     """Attempts Asterisk may still hold a channel for, or whose outcome we never learnt."""
     rows = await conn.fetch(
         "select id from call_attempts where ended_at is null or status = 'dialing'"
@@ -174,38 +178,30 @@ async def unresolved_attempt_ids(conn: asyncpg.Pool | asyncpg.Connection) -> lis
     return [r["id"] for r in rows]
 
 
-async def close_lost(conn: asyncpg.Pool | asyncpg.Connection, attempt_id: UUID, detail: str) -> str:
-    """The channel is gone and we missed how it ended: settle the row from the facts we saw.
-
-    Returns the status it ends with; `unknown` rows are never redialed blindly.
-    """
-    row = await conn.fetchrow(
-        "select status, hangup_cause, answered_at is not null as answered"
-        " from call_attempts where id = $1",
-        attempt_id,
-    )
-    if row is None:
-        return "unknown"
-    status = row["status"]
-    if status == "dialing":
-        status = status_from_cause(row["hangup_cause"], row["answered"])
-    await _update_and_log(
+async def close_lost(conn: Executor, attempt_id: UUID, detail: str) -> str:
+    """The channel is gone and we missed how it ended: settle the row from the facts we saw
+    (answer, hangup cause). Returns the status it ends with; `unknown` rows are never
+    redialed blindly."""
+    status = await _update_and_log(
         conn,
         """
         update call_attempts
-           set status = $2,
-               failure_detail = case when $2 = 'unknown' then coalesce(failure_detail, $3)
-                                     else failure_detail end,
+           set status = case when status <> 'dialing' then status
+                             when answered_at is not null then 'answered'
+                             else coalesce(attempt_status_for_cause(hangup_cause), 'unknown') end,
+               failure_detail = case when status = 'dialing' and answered_at is null
+                                          and attempt_status_for_cause(hangup_cause) is null
+                                     then coalesce(failure_detail, $2) else failure_detail end,
                ended_at = coalesce(ended_at, now())
          where id = $1
         """,
-        (attempt_id, status, detail),
-        "reconciled", {"status": status, "detail": detail},
+        (attempt_id, detail),
+        "reconciled", {"detail": detail},
     )
-    return str(status)
+    return status or "unknown"
 
 
-async def fetch(conn: asyncpg.Pool | asyncpg.Connection, attempt_id: UUID) -> Attempt | None:
+async def fetch(conn: Executor, attempt_id: UUID) -> Attempt | None:
     row = await conn.fetchrow(
         """
         select id, status, originate_reason, hangup_cause, hangup_cause_text, amd_status,

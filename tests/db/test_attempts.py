@@ -15,26 +15,35 @@ async def new_attempt(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> uuid.UUID:
     )
 
 
-async def test_busy_then_hangup_and_hangup_then_busy_agree(
-    pool: asyncpg.Pool, tenant_id: uuid.UUID
+@pytest.mark.parametrize(
+    ("outcome", "reason", "cause", "expected"),
+    [
+        (OriginateOutcome.BUSY, 5, 17, "busy"),
+        # What Asterisk 22 really reports for a PJSIP 486: reason 0, cause 17.
+        (OriginateOutcome.FAILED, 0, 17, "busy"),
+        (OriginateOutcome.FAILED, 0, 21, "rejected"),
+        (OriginateOutcome.FAILED, 0, 1, "invalid_number"),
+        (OriginateOutcome.NO_ANSWER, 3, 16, "no_answer"),
+        (OriginateOutcome.CONGESTION, 8, 34, "failed"),
+    ],
+)
+@pytest.mark.parametrize("hangup_first", [False, True], ids=["result_first", "hangup_first"])
+async def test_status_is_the_same_whichever_report_comes_first(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, outcome: OriginateOutcome, reason: int,
+    cause: int, expected: str, hangup_first: bool,
 ) -> None:
-    rows = []
-    for order in ("result_first", "hangup_first"):
-        attempt_id = await new_attempt(pool, tenant_id)
-        result = OriginateResult(
-            attempt_id, OriginateOutcome.BUSY, reason=5, detail="Failure: busy"
-        )
-        if order == "result_first":
-            await attempts.record_originate_result(pool, result)
-            await attempts.record_hangup(pool, attempt_id, 17, "User busy")
-        else:
-            await attempts.record_hangup(pool, attempt_id, 17, "User busy")
-            await attempts.record_originate_result(pool, result)
-        rows.append(await attempts.fetch(pool, attempt_id))
-    for row in rows:
-        assert row is not None
-        assert (row.status, row.originate_reason, row.hangup_cause) == ("busy", 5, 17)
-        assert row.ended_at is not None and row.answered_at is None
+    attempt_id = await new_attempt(pool, tenant_id)
+    result = OriginateResult(attempt_id, outcome, reason=reason, detail="Failure")
+    if hangup_first:
+        await attempts.record_hangup(pool, attempt_id, cause, "")
+        await attempts.record_originate_result(pool, result)
+    else:
+        await attempts.record_originate_result(pool, result)
+        await attempts.record_hangup(pool, attempt_id, cause, "")
+    row = await attempts.fetch(pool, attempt_id)
+    assert row is not None
+    assert (row.status, row.originate_reason, row.hangup_cause) == (expected, reason, cause)
+    assert row.answered_at is None and row.ended_at is not None
 
 
 async def test_replayed_reports_change_nothing(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -10,7 +11,7 @@ from aiohttp import web
 
 from saikoku.app import AMI, ARI, ARI_EVENTS, create_app
 from saikoku.settings import Settings
-from tests.pbx.rig import SippPhone, deploy, make_audio
+from tests.pbx.rig import SippPhone, deploy
 
 BASE_URL = web.AppKey("test_base_url", str)
 
@@ -36,7 +37,6 @@ def asterisk() -> Iterator[None]:
 @pytest.fixture(scope="session")
 async def debtors(settings: Settings, asterisk: None) -> AsyncIterator[SippPhone]:
     """The carrier with its population of debtors (tests/sipp/debtor_uas.xml)."""
-    make_audio()
     phone = SippPhone("debtor_uas.xml", settings.trunk_port)
     await phone.start()
     yield phone
@@ -50,17 +50,22 @@ async def service(
     """The service itself, with its real cleanup contexts, connected to the rig and serving
     HTTP on a free port (its base URL is `app[BASE_URL]`)."""
     app = create_app(settings)
+    port = free_tcp_port()
+    app[BASE_URL] = f"http://127.0.0.1:{port}"
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    app[BASE_URL] = f"http://{host}:{port}"
+    await web.TCPSite(runner, "127.0.0.1", port).start()
     await app[AMI].readiness.wait_ready(30)
     await app[ARI_EVENTS].readiness.wait_ready(30)
     await wait_trunk(app, "online")
     yield app
     await runner.cleanup()
+
+
+def free_tcp_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 async def wait_trunk(app: web.Application, state: str, timeout_s: float = 10.0) -> None:

@@ -36,25 +36,37 @@ class SippPhone:
     extra: list[str] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = None
 
+    media_port: int = 32000
+    control_port: int = 5090
+
     def command(self) -> list[str]:
+        logs = ROOT / ".rig" / f"sipp-{self.port}"
+        # Audio is read from ./audio/ relative to the working folder (.rig): sipp 3.6 caches
+        # rtp_stream files before it substitutes keywords, so the path cannot be a -key.
         return [
             "sipp", "-sf", str(SIPP_DIR / self.scenario),
             "-i", "127.0.0.1", "-p", str(self.port), "-mi", "127.0.0.1",
-            "-key", "audio_dir", str(AUDIO_DIR),
-            "-aa", "-nostdin", "-trace_err",
-            "-error_file", str(ROOT / ".rig" / f"sipp-{self.port}-errors.log"),
+            "-mp", str(self.media_port), "-cp", str(self.control_port), "-ci", "127.0.0.1",
+            "-t", "u1", "-aa", "-nostdin", "-max_recv_loops", "10000",
+            "-max_sched_loops", "10000",
+            "-trace_err", "-error_file", f"{logs}-errors.log",
+            "-trace_logs", "-log_file", f"{logs}-calls.log",
             *self.extra,
         ]
 
     async def start(self) -> None:
-        self.process = subprocess.Popen(
-            self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            cwd=ROOT / ".rig", start_new_session=True,
-        )
+        make_audio()
+        stderr_path = ROOT / ".rig" / f"sipp-{self.port}-stderr.log"
+        with stderr_path.open("wb") as stderr:
+            self.process = subprocess.Popen(
+                self.command(), stdout=subprocess.DEVNULL, stderr=stderr,
+                cwd=AUDIO_DIR.parent, start_new_session=True,
+            )
         await asyncio.sleep(0.3)
         if self.process.poll() is not None:
-            err = self.process.stderr.read().decode() if self.process.stderr else ""
-            raise RuntimeError(f"sipp {self.scenario} exited at start: {err}")
+            raise RuntimeError(
+                f"sipp {self.scenario} exited at start: {stderr_path.read_text().strip()}"
+            )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

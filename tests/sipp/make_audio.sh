@@ -6,7 +6,7 @@
 # Writes 8 kHz mono mu-law (PCMU) WAV files, the format sipp's rtp_stream
 # needs for payload 0:
 #   human.wav    "もしもし" (~0.8 s of voice) + 6 s silence        -> AMD(): HUMAN
-#   machine.wav  long answering-machine greeting (~7.8 s) + 2 s   -> AMD(): MACHINE/LONGGREETING
+#   machine.wav  long answering-machine greeting (~11 s) + 2 s    -> AMD(): MACHINE/LONGGREETING
 #
 # Idempotent: a file is skipped when it exists and is newer than this script.
 # Prints one line per generated file and nothing else on success.
@@ -54,6 +54,9 @@ make() {
 make human.wav 150 6 "もしもし"
 
 # An answering machine: continuous voice longer than AMD's greeting (1500 ms) -> MACHINE/LONGGREETING.
+# Speed 130 is deliberate: it leaves a single >=50 ms gap in the first 1.5 s of voice, so AMD reaches
+# LONGGREETING with one word counted, well before maximum_number_of_words (2 or 3) could fire
+# MAXWORDS; at the default speed 175 the margin was one 20 ms frame.
 # (お電話ありがとうございます。ただいま電話に出ることができません。発信音のあとにお名前とご用件をお話しください。)
-make machine.wav 175 2 \
+make machine.wav 130 2 \
     "おでんわ ありがとうございます。ただいま でんわに でることが できません。はっしんおんの あとに おなまえと ごようけんを おはなし ください。"
