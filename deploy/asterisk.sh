@@ -113,7 +113,7 @@ start() {
         fi
         echo $! > "$PIDFILE"
     fi
-    "$SAIKOKU" pbx wait-ready --timeout "${1:-60}" || { tail -n 30 "$LOGFILE" >&2; die "asterisk did not become ready"; }
+    SAIKOKU_LOG_LEVEL=warning "$SAIKOKU" pbx wait-ready --timeout "${1:-60}" || { tail -n 30 "$LOGFILE" >&2; die "asterisk did not become ready"; }
 }
 
 stop() {

@@ -11,13 +11,9 @@ bash deploy/postgres.sh ensure >/dev/null
 bash deploy/asterisk.sh start
 
 # The debtors: one sipp process answering as the carrier on the trunk address.
-bash tests/sipp/make_audio.sh "$RIG_DIR/audio" >/dev/null
 trunk_port="$(setting TRUNK_PORT)"; trunk_port="${trunk_port:-5070}"
-sipp -sf tests/sipp/debtor_uas.xml -i 127.0.0.1 -p "$trunk_port" -mi 127.0.0.1 \
-    -key audio_dir "$RIG_DIR/audio" -aa -nostdin >/dev/null 2>&1 &
-sipp_pid=$!
-trap 'kill $sipp_pid 2>/dev/null || true' EXIT
-sleep 0.5
+bash deploy/sipp.sh start debtors debtor_uas.xml "$trunk_port" 32000 5090
+trap 'bash deploy/sipp.sh stop debtors' EXIT
 # Tell Asterisk the trunk is reachable now instead of waiting for the next OPTIONS ping.
 bash deploy/asterisk.sh cli "pjsip qualify trunk" >/dev/null
 

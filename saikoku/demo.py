@@ -66,12 +66,12 @@ async def run_demo_calls(settings: Settings, dial_template: str, ring_timeout_s:
         ))
         for result in results:
             await wait_until_ended(pool, result.attempt_id, ring_timeout_s + 30)
-        print(f"{'debtor':<28} {'status':<10} {'reason':>6} {'cause':>5}  amd")
+        print(f"{'debtor':<28} {'status':<15} {'reason':>6} {'cause':>5}  amd")
         for (_, behaviour), result in zip(DEMO_DEBTORS, results, strict=True):
             row = await attempts.fetch(pool, result.attempt_id)
             assert row is not None
             print(
-                f"{behaviour:<28} {row.status:<10} {row.originate_reason!s:>6} "
+                f"{behaviour:<28} {row.status:<15} {row.originate_reason!s:>6} "
                 f"{row.hangup_cause!s:>5}  {row.amd_status or '-'} {row.amd_cause or ''}"
             )
         return 0

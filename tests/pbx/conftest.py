@@ -35,10 +35,10 @@ def asterisk() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-async def debtors(settings: Settings, asterisk: None) -> AsyncIterator[SippPhone]:
+def debtors(settings: Settings, asterisk: None) -> Iterator[SippPhone]:
     """The carrier with its population of debtors (tests/sipp/debtor_uas.xml)."""
-    phone = SippPhone("debtor_uas.xml", settings.trunk_port)
-    await phone.start()
+    phone = SippPhone("debtors", "debtor_uas.xml", settings.trunk_port, 32000, 5090)
+    phone.start()
     yield phone
     phone.stop()
 

@@ -111,7 +111,7 @@ async def test_unreachable_trunk_fails_at_once_with_the_cause(
         assert row.answered_at is None
         assert elapsed < 3.0  # not mistaken for a person who did not answer
     finally:
-        await debtors.start()
+        debtors.start()
         await wait_trunk(service, "online")
 
 
