@@ -83,6 +83,7 @@ class AmiClient:
         self.events: asyncio.Queue[AmiEvent] = asyncio.Queue(maxsize=events_maxsize)
         self._manager: _Manager | None = None
         self._lost = asyncio.Event()
+        self._lost_reason = ""
         self._booted = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._originates: dict[UUID, asyncio.Future[Any]] = {}
@@ -118,7 +119,7 @@ class AmiClient:
             heartbeat.cancel()
             self._resolve_inflight_originates("AMI connection lost before OriginateResponse")
             self._drop_connection()
-            await self._wait_before_retry("connection lost")
+            await self._wait_before_retry(self._lost_reason)
 
     async def _wait_before_retry(self, error: str) -> None:
         delay = self._backoff.next_delay()
@@ -161,7 +162,12 @@ class AmiClient:
             await self._booted.wait()
 
     def _connection_lost(self, _exc: object) -> None:
-        self._lost.set()
+        self._mark_lost("connection closed")
+
+    def _mark_lost(self, reason: str) -> None:
+        if not self._lost.is_set():
+            self._lost_reason = reason
+            self._lost.set()
 
     def _drop_connection(self) -> None:
         if self._manager is not None:
@@ -175,7 +181,7 @@ class AmiClient:
                 await self.action({"Action": "Ping"})
             except (TimeoutError, PbxError, NotReadyError) as exc:
                 log.warning("ami_heartbeat_failed", error=str(exc) or type(exc).__name__)
-                self._lost.set()
+                self._mark_lost("heartbeat unanswered")
                 return
 
     def _on_event(self, _manager: object, message: Mapping[str, object]) -> None:
