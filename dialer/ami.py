@@ -11,7 +11,6 @@ as UNKNOWN and is reconciled from Asterisk's channel list.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from uuid import UUID
 
 import panoramisk
 import structlog
+from panoramisk.ami_protocol import AMIProtocol
 
 from dialer.ami_messages import (
     AmiEvent,
@@ -28,7 +28,7 @@ from dialer.ami_messages import (
     parse_originate_reply,
 )
 from saikoku.errors import NotReadyError, PbxError
-from saikoku.supervision import Backoff, Readiness, State, spawn_supervised
+from saikoku.supervision import Reconnector, spawn_supervised
 
 log = structlog.get_logger(__name__)
 
@@ -52,12 +52,24 @@ class AmiConfig:
     backoff_cap_s: float = 15.0
 
 
+class _Protocol(AMIProtocol):  # type: ignore[misc]
+    """Hands every event to the client in wire order — including those panoramisk gives to
+    a pending action (OriginateResponse) — so Hangup and OriginateResponse of one call are
+    handled in the order Asterisk sent them."""
+
+    def handle_message(self, message: Any) -> None:
+        if "event" in message:
+            self.factory.on_wire_event(message)
+        super().handle_message(message)
+
+
 class _Manager(panoramisk.Manager):  # type: ignore[misc]
     """panoramisk's Manager with its self-scheduled reconnects removed."""
 
-    def __init__(self, on_lost: Any, **config: Any) -> None:
-        super().__init__(**config)
+    def __init__(self, on_lost: Any, on_wire_event: Any, **config: Any) -> None:
+        super().__init__(protocol_factory=_Protocol, **config)
         self._on_lost = on_lost
+        self.on_wire_event = on_wire_event
 
     def connection_made(self, f: asyncio.Future[Any]) -> None:
         if f.cancelled() or f.exception() is not None:
@@ -79,54 +91,42 @@ class AmiClient:
 
     def __init__(self, config: AmiConfig, *, events_maxsize: int = 0) -> None:
         self.config = config
-        self.readiness = Readiness("ami")
+        self._supervisor = Reconnector(
+            "ami", backoff_base_s=config.backoff_base_s, backoff_cap_s=config.backoff_cap_s
+        )
+        self.readiness = self._supervisor.readiness
         self.events: asyncio.Queue[AmiEvent] = asyncio.Queue(maxsize=events_maxsize)
         self._manager: _Manager | None = None
         self._lost = asyncio.Event()
         self._lost_reason = ""
         self._booted = asyncio.Event()
-        self._tasks: set[asyncio.Task[Any]] = set()
         self._originates: dict[UUID, asyncio.Future[Any]] = {}
-        self._backoff = Backoff(base=config.backoff_base_s, cap=config.backoff_cap_s)
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        spawn_supervised(self._tasks, "ami-supervisor", self._supervise)
+        self._supervisor.start(self._connect_and_serve)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await self._supervisor.close()
         self._drop_connection()
-        self.readiness.set(State.STOPPED)
 
-    async def _supervise(self) -> None:
-        while True:
-            self.readiness.set(State.CONNECTING)
-            try:
-                await self._connect_and_login()
-            except (OSError, TimeoutError, PbxError, NotReadyError) as exc:
-                self._drop_connection()
-                await self._wait_before_retry(f"connect: {str(exc) or type(exc).__name__}")
-                continue
-            self._backoff.reset()
-            self.readiness.set(State.READY)
-            heartbeat = spawn_supervised(self._tasks, "ami-heartbeat", self._heartbeat)
+    async def _connect_and_serve(self) -> str:
+        """One AMI session; returns why it ended."""
+        try:
+            await self._connect_and_login()
+        except (OSError, TimeoutError, PbxError, NotReadyError) as exc:
+            self._drop_connection()
+            return f"connect: {str(exc) or type(exc).__name__}"
+        self._supervisor.connected()
+        heartbeat = spawn_supervised(self._supervisor.tasks, "ami-heartbeat", self._heartbeat)
+        try:
             await self._lost.wait()
+        finally:
             heartbeat.cancel()
             self._resolve_inflight_originates("AMI connection lost before OriginateResponse")
             self._drop_connection()
-            await self._wait_before_retry(self._lost_reason)
-
-    async def _wait_before_retry(self, error: str) -> None:
-        delay = self._backoff.next_delay()
-        self.readiness.reconnects += 1
-        self.readiness.set(State.DOWN, error=error)
-        log.warning("ami_reconnect_scheduled", delay_s=round(delay, 2), error=error)
-        await asyncio.sleep(delay)
+        return self._lost_reason
 
     async def _connect_and_login(self) -> None:
         self._lost.clear()
@@ -134,6 +134,7 @@ class AmiClient:
         cfg = self.config
         manager = _Manager(
             self._connection_lost,
+            self._on_event,
             host=cfg.host,
             port=cfg.port,
             username=cfg.username,
@@ -144,7 +145,6 @@ class AmiClient:
             ping_delay=10**9,
             ping_interval=10**9,
         )
-        manager.register_event("*", self._on_event)
         self._manager = manager
         async with asyncio.timeout(cfg.connect_timeout_s):
             await manager.connect()
@@ -184,7 +184,7 @@ class AmiClient:
                 self._mark_lost("heartbeat unanswered")
                 return
 
-    def _on_event(self, _manager: object, message: Mapping[str, object]) -> None:
+    def _on_event(self, message: Mapping[str, object]) -> None:
         # Runs inside panoramisk's data_received: only enqueue, never handle inline.
         event = AmiEvent.from_headers(message)
         if event.name == "fullybooted":

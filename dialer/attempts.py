@@ -88,11 +88,14 @@ async def mark_originated(conn: Executor, attempt_id: UUID) -> None:
     )
 
 
-async def record_originate_result(conn: Executor, result: OriginateResult) -> None:
+async def record_originate_result(
+    conn: Executor, result: OriginateResult, *, hangup_due: bool = False
+) -> None:
     """Apply an OriginateResponse. UNKNOWN leaves the row dialing for reconciliation.
 
-    For a call nobody answered, the hangup cause (if the Hangup event came first) is more
-    precise than the reason: Asterisk reports a PJSIP 486 as reason 0 with cause 17.
+    For a call nobody answered, the hangup cause is more precise than the reason (Asterisk
+    reports a PJSIP 486 as reason 0 with cause 17). `hangup_due` says the channel exists and
+    its Hangup is still to come: the row then stays open until that Hangup closes it.
     """
     status = STATUS_BY_OUTCOME.get(result.outcome)
     if status is None:
@@ -117,10 +120,13 @@ async def record_originate_result(conn: Executor, result: OriginateResult) -> No
                failure_detail = case when $4 then failure_detail
                                      else coalesce($5, failure_detail) end,
                answered_at = case when $4 then coalesce(answered_at, now()) else answered_at end,
-               ended_at = case when $4 then ended_at else coalesce(ended_at, now()) end
+               ended_at = case when $4 or $6 then ended_at else coalesce(ended_at, now()) end
          where id = $1
         """,
-        (result.attempt_id, status, result.reason, answered, None if answered else result.detail),
+        (
+            result.attempt_id, status, result.reason, answered,
+            None if answered else result.detail, hangup_due,
+        ),
         "originate_result", {"outcome": str(result.outcome), "reason": result.reason},
     )
 

@@ -12,7 +12,13 @@ from structlog.contextvars import bound_contextvars
 
 from dialer import attempts
 from dialer.ami import AmiClient
-from dialer.ami_messages import AmiEvent, OriginateOutcome, OriginateRequest, OriginateResult
+from dialer.ami_messages import (
+    AmiEvent,
+    OriginateOutcome,
+    OriginateRequest,
+    OriginateResult,
+    parse_originate_reply,
+)
 from store.db import with_retry
 
 log = structlog.get_logger(__name__)
@@ -28,10 +34,11 @@ class DialOptions:
     caller_id: str | None = None
 
 
-def attempt_id_of(event: AmiEvent) -> UUID | None:
-    """Our channels carry the attempt UUID as their Uniqueid; Asterisk's own ids don't parse."""
+def attempt_id_of(event: AmiEvent, header: str = "uniqueid") -> UUID | None:
+    """Our channels carry the attempt UUID as their Uniqueid (and our Originate as its
+    ActionID); Asterisk's own ids don't parse, so other channels are ignored."""
     try:
-        return uuid.UUID(event.get("uniqueid") or "")
+        return uuid.UUID(event.get(header) or "")
     except ValueError:
         return None
 
@@ -45,6 +52,10 @@ class CallPlacer:
         # From before the row exists until the OriginateResponse is recorded: reconciliation
         # must not close these, since Asterisk may not have their channel yet.
         self._in_flight: set[UUID] = set()
+        # Attempts whose channel exists (Newchannel seen, no Hangup yet): a failed
+        # OriginateResponse for them is not the end — the Hangup with its cause follows,
+        # in either order on the wire.
+        self._live_channels: set[UUID] = set()
 
     async def place(
         self, *, tenant_id: UUID, dial_string: str, options: DialOptions,
@@ -78,21 +89,41 @@ class CallPlacer:
             )
             await attempts.mark_originated(pool, attempt_id)
             result = await self._ami.originate(request)
-            await with_retry(
-                lambda: attempts.record_originate_result(pool, result), what="originate_result"
-            )
-            log.info(
-                "originate_result", outcome=str(result.outcome), reason=result.reason,
-                detail=None if result.outcome is OriginateOutcome.ANSWERED else result.detail,
-            )
+            if result.outcome in (OriginateOutcome.UNKNOWN, OriginateOutcome.REJECTED):
+                # No OriginateResponse event will come for these: record them here. The
+                # others are recorded by handle_ami_event, in wire order with the Hangup.
+                await self._record_result(result)
             return result
 
+    async def _record_result(self, result: OriginateResult, *, hangup_due: bool = False) -> None:
+        await with_retry(
+            lambda: attempts.record_originate_result(self._pool, result, hangup_due=hangup_due),
+            what="originate_result",
+        )
+        log.info(
+            "originate_result", outcome=str(result.outcome), reason=result.reason,
+            detail=None if result.outcome is OriginateOutcome.ANSWERED else result.detail,
+        )
+
     async def handle_ami_event(self, event: AmiEvent) -> None:
-        if event.name != "hangup":
+        if event.name == "originateresponse":
+            attempt_id = attempt_id_of(event, "actionid")
+            if attempt_id is not None:
+                with bound_contextvars(attempt_id=str(attempt_id)):
+                    await self._record_result(
+                        parse_originate_reply(attempt_id, [event]),
+                        hangup_due=attempt_id in self._live_channels,
+                    )
             return
         attempt_id = attempt_id_of(event)
         if attempt_id is None:
             return
+        if event.name == "newchannel":
+            self._live_channels.add(attempt_id)
+            return
+        if event.name != "hangup":
+            return
+        self._live_channels.discard(attempt_id)
         cause_text = event.get("cause") or ""
         cause = int(cause_text) if cause_text.isdigit() else None
         with bound_contextvars(attempt_id=str(attempt_id)):

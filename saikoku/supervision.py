@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -129,3 +130,41 @@ async def consume_queue(
 def _describe(item: Any) -> str:
     kind = getattr(item, "kind", None) or getattr(item, "name", None)
     return str(kind) if kind is not None else type(item).__name__
+
+
+class Reconnector:
+    """The lifecycle every supervised connection shares: a readiness state, back-off between
+    attempts, and the tasks to cancel on close. The owner supplies one coroutine that
+    connects, serves until the connection is lost, and returns why."""
+
+    def __init__(self, name: str, *, backoff_base_s: float, backoff_cap_s: float) -> None:
+        self.readiness = Readiness(name)
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self._backoff = Backoff(base=backoff_base_s, cap=backoff_cap_s)
+
+    def start(self, connect_and_serve: Callable[[], Awaitable[str]]) -> None:
+        async def supervise() -> None:
+            while True:
+                self.readiness.set(State.CONNECTING)
+                error = await connect_and_serve()
+                delay = self._backoff.next_delay()
+                self.readiness.reconnects += 1
+                self.readiness.set(State.DOWN, error=error)
+                log.warning("reconnect_scheduled", component=self.readiness.name,
+                            delay_s=round(delay, 2), error=error)
+                await asyncio.sleep(delay)
+
+        spawn_supervised(self.tasks, f"{self.readiness.name}-supervisor", supervise)
+
+    def connected(self) -> None:
+        """Call once the connection is usable: resets the back-off and reports READY."""
+        self._backoff.reset()
+        self.readiness.set(State.READY)
+
+    async def close(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        for task in list(self.tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self.readiness.set(State.STOPPED)

@@ -106,3 +106,18 @@ async def test_every_report_is_logged_as_a_transition(
     )
     assert [r["kind"] for r in rows] == ["originate_result", "hangup"]
     assert '"cause": 17' in rows[1]["detail"]
+
+
+async def test_failed_originate_with_a_live_channel_stays_open_until_its_hangup(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID
+) -> None:
+    attempt_id = await new_attempt(pool, tenant_id)
+    await attempts.record_originate_result(
+        pool, OriginateResult(attempt_id, OriginateOutcome.FAILED, reason=0, detail="Failure"),
+        hangup_due=True,
+    )
+    row = await attempts.fetch(pool, attempt_id)
+    assert row is not None and row.ended_at is None and row.status == "failed"
+    await attempts.record_hangup(pool, attempt_id, 21, "Call Rejected")
+    row = await attempts.fetch(pool, attempt_id)
+    assert row is not None and row.ended_at is not None and row.status == "rejected"

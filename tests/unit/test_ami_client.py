@@ -161,3 +161,27 @@ async def test_live_channel_ids_reads_the_channel_list(fake: FakeAmi) -> None:
     await ami.readiness.wait_ready(2)
     assert await ami.live_channel_ids() == {"live-1"}
     await ami.close()
+
+
+async def test_originate_response_also_reaches_the_event_queue_in_wire_order(
+    fake: FakeAmi,
+) -> None:
+    def busy(action: dict[str, str], writer: asyncio.StreamWriter) -> None:
+        queue_originate(action, writer)
+        send_event(writer, Event="Hangup", Uniqueid=action["channelid"], Cause="17")
+        finish_originate(action, writer, response="Failure", reason="0")
+
+    fake.on_originate = busy
+    ami = client_for(fake)
+    ami.start()
+    await ami.readiness.wait_ready(2)
+    req = request()
+    result = await ami.originate(req)
+    assert result.outcome is OriginateOutcome.FAILED
+    names = []
+    while not ami.events.empty():
+        event = ami.events.get_nowait()
+        if event.get("uniqueid") == str(req.attempt_id):
+            names.append(event.name)
+    assert names == ["hangup", "originateresponse"]
+    await ami.close()
