@@ -113,15 +113,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--ring-timeout", type=float, default=15.0)
     demo.set_defaults(run=_demo_calls)
+
+    from saikoku.linkage_cli import add_commands
+
+    add_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        run: Callable[[Settings | None, argparse.Namespace], int] = args.run
+        if getattr(args, "no_settings", False):
+            configure_logging()
+            return run(None, args)
         settings = load_settings()
         configure_logging(settings.log_format, settings.log_level)
-        run: Callable[[Settings, argparse.Namespace], int] = args.run
         return run(settings, args)
     except SaikokuError as exc:
         print(f"saikoku: {exc}", file=sys.stderr)

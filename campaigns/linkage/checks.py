@@ -1,0 +1,155 @@
+"""Validation of converted rows, all in SQL: every bad cell and every broken reference is
+reported (record number, column, value, reason), never just the first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+import asyncpg
+
+from campaigns.linkage.spec import BILLS, INSTALLMENTS, PERSONS, Column, Entity, Kind
+from campaigns.linkage.staging import converted_table
+
+REQUIRED = "必須項目が空です (required value missing)"
+DUPLICATE = "同じキーの行がファイル内で重複しています (duplicate key in file)"
+UNKNOWN_PERSON = "宛名番号が宛名にも登録済みデータにもありません (unknown person)"
+UNKNOWN_BILL = "税目区分・年度・通知書番号の課税がありません (unknown bill)"
+UNKNOWN_INSTALLMENT = "その期別がありません (unknown installment)"
+VEHICLE_ON_RESIDENT = "軽自動車税以外に車両の項目があります (vehicle data on a non-vehicle bill)"
+END_BEFORE_START = "終了日が開始日より前です (end date before start date)"
+
+
+@dataclass(frozen=True)
+class CellError:
+    rec: int
+    column: str     # the spec column's key
+    value: str
+    reason: str
+
+
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
+async def cell_errors(conn: asyncpg.Connection, entity: Entity) -> list[CellError]:
+    """Required cells left empty and cells that could not be read."""
+    checks = []
+    for column in entity.columns:
+        raw, err = _q(column.key + "_raw"), _q(column.key + "_err")
+        reason = f"case when {raw} is null then {'$1' if column.required else 'null'}" \
+                 f" else {err} end"
+        checks.append(f"('{column.key}', {raw}, {reason})")
+    rows = await conn.fetch(
+        f"select c.rec, v.col, v.val, v.reason from {converted_table(entity)} c"
+        f" cross join lateral (values {', '.join(checks)}) v(col, val, reason)"
+        " where v.reason is not null order by c.rec",
+        REQUIRED,
+    )
+    return [CellError(r["rec"], r["col"], r["val"] or "", r["reason"]) for r in rows]
+
+
+async def duplicate_keys(conn: asyncpg.Connection, entity: Entity) -> list[CellError]:
+    if not entity.natural_key:
+        return []
+    keys = ", ".join(_q(k) for k in entity.natural_key)
+    first = entity.natural_key[-1]
+    rows = await conn.fetch(
+        f"select rec, {_q(first + '_raw')} as val from ("
+        f"  select rec, {_q(first + '_raw')}, count(*) over (partition by {keys}) as n"
+        f"  from {converted_table(entity)}"
+        f"  where {' and '.join(f'{_q(k)} is not null' for k in entity.natural_key)}"
+        f") d where n > 1 order by rec"
+    )
+    return [CellError(r["rec"], first, r["val"] or "", DUPLICATE) for r in rows]
+
+
+async def unknown_persons(
+    conn: asyncpg.Connection, entity: Entity, tenant_id: UUID, persons_in_import: bool
+) -> list[CellError]:
+    staged = (
+        f" and not exists (select 1 from {converted_table(PERSONS)} p"
+        " where p.resident_number = c.resident_number)"
+        if persons_in_import else ""
+    )
+    rows = await conn.fetch(
+        f"select rec, resident_number_raw as val from {converted_table(entity)} c"
+        " where c.resident_number is not null"
+        " and not exists (select 1 from persons p where p.tenant_id = $1"
+        "   and p.resident_number = c.resident_number)" + staged + " order by rec",
+        tenant_id,
+    )
+    return [CellError(r["rec"], "resident_number", r["val"], UNKNOWN_PERSON) for r in rows]
+
+
+_BILL_MATCH = ("b.tax_type = c.tax_type and b.fiscal_year = c.fiscal_year::smallint"
+               " and b.notice_number = c.notice_number")
+
+
+async def unknown_bills(
+    conn: asyncpg.Connection, entity: Entity, tenant_id: UUID, bills_in_import: bool
+) -> list[CellError]:
+    staged = (
+        f" and not exists (select 1 from {converted_table(BILLS)} b"
+        " where b.tax_type = c.tax_type and b.fiscal_year = c.fiscal_year"
+        " and b.notice_number = c.notice_number)"
+        if bills_in_import else ""
+    )
+    rows = await conn.fetch(
+        f"select rec, notice_number_raw as val from {converted_table(entity)} c"
+        " where c.notice_number is not null and c.tax_type is not null"
+        " and c.fiscal_year is not null"
+        f" and not exists (select 1 from tax_bills b where b.tenant_id = $1 and {_BILL_MATCH})"
+        + staged + " order by rec",
+        tenant_id,
+    )
+    return [CellError(r["rec"], "notice_number", r["val"], UNKNOWN_BILL) for r in rows]
+
+
+async def unknown_installments(
+    conn: asyncpg.Connection, entity: Entity, tenant_id: UUID, installments_in_import: bool
+) -> list[CellError]:
+    staged = (
+        f" and not exists (select 1 from {converted_table(INSTALLMENTS)} i"
+        " where i.tax_type = c.tax_type and i.fiscal_year = c.fiscal_year"
+        " and i.notice_number = c.notice_number and i.installment_no = c.installment_no)"
+        if installments_in_import else ""
+    )
+    rows = await conn.fetch(
+        f"select rec, installment_no_raw as val from {converted_table(entity)} c"
+        " where c.installment_no is not null and c.notice_number is not null"
+        " and c.tax_type is not null and c.fiscal_year is not null"
+        " and not exists (select 1 from tax_bills b join installments i on i.bill_id = b.id"
+        f"   where b.tenant_id = $1 and {_BILL_MATCH}"
+        "   and i.installment_no = c.installment_no::smallint)" + staged + " order by rec",
+        tenant_id,
+    )
+    return [CellError(r["rec"], "installment_no", r["val"], UNKNOWN_INSTALLMENT) for r in rows]
+
+
+async def vehicle_columns_on_resident_bills(conn: asyncpg.Connection) -> list[CellError]:
+    vehicle = [c for c in BILLS.columns if c.doc == "light vehicle tax only"]
+    present = " or ".join(f"{_q(c.key + '_raw')} is not null" for c in vehicle)
+    rows = await conn.fetch(
+        f"select rec, tax_type_raw as val from {converted_table(BILLS)}"
+        f" where tax_type = 'resident' and ({present}) order by rec"
+    )
+    return [CellError(r["rec"], "tax_type", r["val"], VEHICLE_ON_RESIDENT) for r in rows]
+
+
+async def end_before_start(conn: asyncpg.Connection, entity: Entity) -> list[CellError]:
+    rows = await conn.fetch(
+        f"select rec, end_date_raw as val from {converted_table(entity)}"
+        " where end_date::date < start_date::date order by rec"
+    )
+    return [CellError(r["rec"], "end_date", r["val"], END_BEFORE_START) for r in rows]
+
+
+def column_header(entity: Entity, key: str, headers: dict[str, str]) -> str:
+    """The header as the file wrote it (Japanese or English), else the spec's Japanese."""
+    column: Column = entity.column(key)
+    return headers.get(key, column.ja)
+
+
+def is_mapped(column: Column) -> bool:
+    return column.kind is not Kind.TEXT

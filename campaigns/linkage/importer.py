@@ -1,0 +1,234 @@
+"""`saikoku import`: a whole export in, all or nothing.
+
+One import = one PostgreSQL transaction over every file. A single bad cell anywhere rolls
+everything back, and the report names every bad cell (file, line, column, value, reason).
+The import itself is recorded (who, when, checksums, counts) whether it succeeds or not.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import structlog
+
+from campaigns.linkage import checks, merge
+from campaigns.linkage.files import (
+    RowError,
+    SourceFile,
+    file_digest,
+    plan_file,
+    record_lines,
+    scan_structure,
+)
+from campaigns.linkage.settlement import withdraw_settled
+from campaigns.linkage.spec import (
+    ACCOUNTS,
+    AGENTS,
+    BILLS,
+    CORPORATIONS,
+    HISTORY,
+    INSTALLMENTS,
+    PERSONS,
+    PHONES,
+    PLANS,
+    RECEIPTS,
+    Entity,
+)
+from campaigns.linkage.staging import convert, copy_file
+
+log = structlog.get_logger(__name__)
+
+MERGE_ORDER: tuple[Entity, ...] = (
+    PERSONS, PHONES, BILLS, INSTALLMENTS, RECEIPTS, PLANS, ACCOUNTS, CORPORATIONS, AGENTS,
+    HISTORY,
+)
+
+
+@dataclass
+class ImportResult:
+    import_id: UUID
+    errors: list[RowError] = field(default_factory=list)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    withdrawn: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class Progress:
+    """Told what the import is doing; the CLI draws a bar from it on a terminal."""
+
+    def start_file(self, name: str, size: int) -> None:
+        """COPY of one file begins."""
+
+    def advance(self, nbytes: int) -> None:
+        """nbytes more of the current file went to PostgreSQL."""
+
+    def stage(self, what: str) -> None:
+        """A step after loading (checks, merges)."""
+
+
+class _Rejected(Exception):
+    """Raised inside the import transaction to roll it back."""
+
+
+async def import_files(
+    pool: asyncpg.Pool, tenant_id: UUID, paths: Sequence[Path], *, imported_by: str,
+    progress: Progress | None = None,
+) -> ImportResult:
+    started = time.perf_counter()
+    sources, errors = _plan(paths)
+    kind = "receipts" if sources and all(s.entity is RECEIPTS for s in sources) else \
+        "delinquency_export"
+    files = [_describe(path, sources) for path in paths]
+    import_id: UUID = await pool.fetchval(
+        "insert into imports (tenant_id, kind, files, imported_by_name) values ($1, $2, $3::jsonb,"
+        " $4) returning id",
+        tenant_id, kind, _json(files), imported_by,
+    )
+    result = ImportResult(import_id, errors)
+    if not errors:
+        async with pool.acquire() as conn:
+            try:
+                async with conn.transaction():
+                    await _load(conn, tenant_id, import_id, sources, result,
+                                progress or Progress())
+                    if result.errors:
+                        raise _Rejected
+            except _Rejected:
+                pass
+    result.seconds = time.perf_counter() - started
+    await pool.execute(
+        "update imports set finished_at = now(), status = $2, counts = $3::jsonb,"
+        " failure_detail = $4 where id = $1",
+        import_id, "completed" if result.ok else "failed",
+        _json({**result.counts, "withdrawn_targets": result.withdrawn,
+               "errors": len(result.errors)}),
+        None if result.ok else f"{len(result.errors)} problems; nothing was imported",
+    )
+    log.info("import_finished", import_id=str(import_id), ok=result.ok,
+             errors=len(result.errors), seconds=round(result.seconds, 2))
+    return result
+
+
+def _plan(paths: Sequence[Path]) -> tuple[list[SourceFile], list[RowError]]:
+    sources: list[SourceFile] = []
+    errors: list[RowError] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        planned = plan_file(path)
+        if isinstance(planned, list):
+            errors.extend(planned)
+            continue
+        if planned.entity.key in seen:
+            errors.append(RowError(path.name, 0, "", path.name,
+                                   f"{seen[planned.entity.key]} と同じ種類のファイルです "
+                                   "(two files of the same kind in one import)"))
+            continue
+        seen[planned.entity.key] = path.name
+        sources.append(planned)
+    return sources, errors
+
+
+def _describe(path: Path, sources: list[SourceFile]) -> dict[str, Any]:
+    sha, size = file_digest(path)
+    source = next((s for s in sources if s.path == path), None)
+    return {"name": path.name, "sha256": sha, "bytes": size,
+            "encoding": source.encoding if source else None,
+            "entity": source.entity.key if source else None}
+
+
+async def _load(
+    conn: asyncpg.Connection, tenant_id: UUID, import_id: UUID, sources: list[SourceFile],
+    result: ImportResult, progress: Progress,
+) -> None:
+    for source in sources:
+        progress.start_file(source.name, source.path.stat().st_size)
+        try:
+            async with conn.transaction():  # a savepoint: a refused file leaves the rest usable
+                await copy_file(conn, source, progress.advance)
+        except (asyncpg.PostgresError, UnicodeDecodeError):
+            result.errors.extend(scan_structure(source) or [
+                RowError(source.name, 0, "", "", "ファイルを読み込めません (unreadable file)")
+            ])
+    if result.errors:
+        return
+    present = {s.entity.key for s in sources}
+    for source in sources:
+        progress.stage(f"check {source.name}")
+        await convert(conn, source)
+        found = await _check(conn, tenant_id, source.entity, present)
+        result.errors.extend(_locate(source, found))
+    if result.errors:
+        return
+    for entity in MERGE_ORDER:
+        if entity.key in present:
+            progress.stage(f"merge {entity.key}")
+            counts = await _merge(conn, tenant_id, import_id, entity, present)
+            result.counts[entity.key] = counts.as_dict()
+    result.withdrawn = await withdraw_settled(conn, tenant_id)
+
+
+async def _check(
+    conn: asyncpg.Connection, tenant_id: UUID, entity: Entity, present: set[str]
+) -> list[checks.CellError]:
+    found = await checks.cell_errors(conn, entity)
+    found += await checks.duplicate_keys(conn, entity)
+    if entity.references_person:
+        found += await checks.unknown_persons(conn, entity, tenant_id, PERSONS.key in present)
+    if entity in (INSTALLMENTS, RECEIPTS):
+        found += await checks.unknown_bills(conn, entity, tenant_id, BILLS.key in present)
+    if entity is RECEIPTS:
+        found += await checks.unknown_installments(
+            conn, entity, tenant_id, INSTALLMENTS.key in present
+        )
+    if entity is BILLS:
+        found += await checks.vehicle_columns_on_resident_bills(conn)
+    if entity is PLANS:
+        found += await checks.end_before_start(conn, entity)
+    return found
+
+
+def _locate(source: SourceFile, found: list[checks.CellError]) -> list[RowError]:
+    if not found:
+        return []
+    lines = record_lines(source, {e.rec for e in found})
+    headers = {c.key: h for c, h in zip(source.columns, source.headers, strict=True)}
+    return [
+        RowError(source.name, lines.get(e.rec, 0),
+                 checks.column_header(source.entity, e.column, headers), e.value, e.reason)
+        for e in sorted(found, key=lambda e: (e.rec, e.column))
+    ]
+
+
+async def _merge(
+    conn: asyncpg.Connection, tenant_id: UUID, import_id: UUID, entity: Entity,
+    present: set[str],
+) -> merge.Counts:
+    if entity is RECEIPTS:
+        return await merge.merge_receipts(
+            conn, tenant_id, import_id, apply_to_installments=INSTALLMENTS.key not in present
+        )
+    if entity is HISTORY:
+        return await merge.merge_history(conn, tenant_id, import_id)
+    mergers = {
+        PERSONS.key: merge.merge_persons, PHONES.key: merge.merge_phones,
+        BILLS.key: merge.merge_bills, INSTALLMENTS.key: merge.merge_installments,
+        PLANS.key: merge.merge_plans, ACCOUNTS.key: merge.merge_accounts,
+        CORPORATIONS.key: merge.merge_corporations, AGENTS.key: merge.merge_agents,
+    }
+    return await mergers[entity.key](conn, tenant_id)
+
+
+def _json(value: object) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)

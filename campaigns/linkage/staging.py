@@ -1,0 +1,140 @@
+"""Files into PostgreSQL: COPY into a staging table of text columns, then one typed
+"converted" table per entity. Values are read by campaigns.linkage.values — run once per
+DISTINCT raw value, in Python, and joined back — except free text, which PostgreSQL
+normalises (NFKC) itself: names and addresses are too many to send back and forth."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+import asyncpg
+
+from campaigns.linkage import values
+from campaigns.linkage.files import SourceFile, utf8_chunks
+from campaigns.linkage.spec import Column, Entity, Kind
+
+
+def staging_table(entity: Entity) -> str:
+    return f"stg_{entity.key}"
+
+
+def converted_table(entity: Entity) -> str:
+    return f"conv_{entity.key}"
+
+
+def _map_table(entity: Entity, column: Column) -> str:
+    return f"map_{entity.key}_{column.key}"
+
+
+def _raw(column: Column) -> str:
+    return f"nullif(btrim(s.\"{column.key}\"), '')"
+
+
+async def copy_file(
+    conn: asyncpg.Connection, source: SourceFile, on_bytes: Callable[[int], None] | None = None
+) -> int:
+    """COPY the file into its staging table; returns the rows staged. Raises what COPY
+    raises when the file is malformed (the caller then scans it line by line)."""
+    table = staging_table(source.entity)
+    columns = ", ".join(f'"{c.key}" text' for c in source.columns)
+    await conn.execute(f"drop table if exists {table}")
+    await conn.execute(
+        f"create temp table {table} (rec bigint generated always as identity, {columns})"
+        " on commit drop"
+    )
+    await conn.copy_to_table(
+        table, source=utf8_chunks(source, on_bytes), columns=[c.key for c in source.columns],
+        format="csv", header=True,
+    )
+    count: int = await conn.fetchval(f"select count(*) from {table}")
+    return count
+
+
+def _reader(column: Column) -> Callable[[str], object]:
+    if column.kind is Kind.DATETIME:
+        return values.parse_datetime
+    return values.reader_for(column.kind, column.codes)
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+async def _build_map(conn: asyncpg.Connection, entity: Entity, column: Column) -> None:
+    table = _map_table(entity, column)
+    raws = await conn.fetch(
+        f"select distinct {_raw(column)} as raw from {staging_table(entity)} s"
+        f" where {_raw(column)} is not null"
+    )
+    read = _reader(column)
+    if column.kind is Kind.PHONE:
+        await conn.execute(
+            f"create temp table {table} (raw text primary key, e164 text, kind text,"
+            " valid boolean, reason text) on commit drop"
+        )
+        records = []
+        for row in raws:
+            phone = values.read_phone(row["raw"])
+            records.append((row["raw"], phone.e164, phone.kind, phone.valid, phone.invalid_reason))
+        await conn.copy_records_to_table(table, records=records)
+        return
+    await conn.execute(
+        f"create temp table {table} (raw text primary key, val text, err text) on commit drop"
+    )
+    records = []
+    for row in raws:
+        try:
+            records.append((row["raw"], _as_text(read(row["raw"])), None))
+        except ValueError as exc:
+            records.append((row["raw"], None, str(exc)))
+    await conn.copy_records_to_table(table, records=records)
+
+
+def _text_sql(raw: str) -> str:
+    # Mirrors values.normalize_text: NFKC, whitespace runs to one space, trimmed.
+    return f"nullif(btrim(regexp_replace(normalize({raw}, NFKC), '\\s+', ' ', 'g')), '')"
+
+
+async def convert(conn: asyncpg.Connection, source: SourceFile) -> None:
+    """Build conv_<entity>: per column <key>_raw, <key> (typed as text), <key>_err, and for
+    phones <key>_kind/_valid/_reason. Columns the file lacks come out NULL."""
+    entity = source.entity
+    present = {c.key for c in source.columns}
+    select = ["s.rec"]
+    joins = []
+    for column in entity.columns:
+        key = column.key
+        if key not in present:
+            select.append(f"null::text as \"{key}_raw\", null::text as \"{key}\","
+                          f" null::text as \"{key}_err\"")
+            if column.kind is Kind.PHONE:
+                select.append(f"null::text as \"{key}_kind\", null::boolean as \"{key}_valid\","
+                              f" null::text as \"{key}_reason\"")
+            continue
+        raw = _raw(column)
+        select.append(f"{raw} as \"{key}_raw\"")
+        if column.kind is Kind.TEXT:
+            select.append(f"{_text_sql(raw)} as \"{key}\", null::text as \"{key}_err\"")
+            continue
+        await _build_map(conn, entity, column)
+        alias = f"m_{key}"
+        joins.append(f"left join {_map_table(entity, column)} {alias} on {alias}.raw = {raw}")
+        if column.kind is Kind.PHONE:
+            select.append(
+                f"{alias}.e164 as \"{key}\", null::text as \"{key}_err\","
+                f" {alias}.kind as \"{key}_kind\", {alias}.valid as \"{key}_valid\","
+                f" {alias}.reason as \"{key}_reason\""
+            )
+        else:
+            select.append(f"{alias}.val as \"{key}\", {alias}.err as \"{key}_err\"")
+    table = converted_table(entity)
+    await conn.execute(f"drop table if exists {table}")
+    await conn.execute(
+        f"create temp table {table} on commit drop as select {', '.join(select)}"
+        f" from {staging_table(entity)} s {' '.join(joins)}"
+    )
+    await conn.execute(f"create index on {table} (rec)")
+    await conn.execute(f"analyze {table}")

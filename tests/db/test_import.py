@@ -1,0 +1,206 @@
+"""The importer against real PostgreSQL: all or nothing, every bad row, idempotent."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import asyncpg
+
+from campaigns.linkage.importer import import_files
+from tests.db.linkage_files import (
+    BILLS_HEADER,
+    INSTALLMENTS_HEADER,
+    PERSONS_HEADER,
+    PHONES_HEADER,
+    small_export,
+    write_csv,
+)
+
+TABLES = ("persons", "phones", "tax_bills", "installments", "receipts", "history")
+
+
+async def table_counts(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> dict[str, int]:
+    return {t: await pool.fetchval(f"select count(*) from {t} where tenant_id = $1", tenant_id)
+            for t in TABLES}
+
+
+async def run(pool: asyncpg.Pool, tenant_id: uuid.UUID, paths: list[Path]):  # type: ignore[no-untyped-def]
+    return await import_files(pool, tenant_id, paths, imported_by="test")
+
+
+async def test_export_is_imported_and_normalised(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    result = await run(pool, tenant_id, small_export(tmp_path))
+    assert result.ok, result.errors
+    assert result.counts["persons"]["inserted"] == 3
+    person = await pool.fetchrow(
+        "select * from persons where tenant_id = $1 and resident_number = '1001'", tenant_id
+    )
+    assert person["name"] == "佐藤 花子" and person["name_raw"] == "佐藤　花子"
+    assert person["name_kana"] == "サトウ ハナコ" and person["name_kana_raw"] == "ｻﾄｳ ﾊﾅｺ"
+    assert str(person["birth_date"]) == "1985-04-12"
+    assert person["birth_date_raw"] == "昭和60年4月12日"
+    assert person["postal_code"] == "1900012"
+    assert person["address"] == "東京都さいこく区本町1丁目2番地"
+    kana = await pool.fetchval(
+        "select name_kana from persons where tenant_id = $1 and resident_number = '1002'",
+        tenant_id,
+    )
+    assert kana == "スズキ イチロウ"
+    deceased = await pool.fetchrow(
+        "select do_not_call, no_call_category from persons where tenant_id = $1"
+        " and resident_number = '1003'", tenant_id,
+    )
+    assert tuple(deceased) == (True, "deceased")
+    phones = await pool.fetch(
+        "select phone_raw, phone_e164, kind, is_valid from phones where tenant_id = $1"
+        " order by phone_raw", tenant_id,
+    )
+    by_raw = {p["phone_raw"]: p for p in phones}
+    assert by_raw["090-1234-5678"]["phone_e164"] == "+819012345678"
+    assert by_raw["090-1234-5678"]["kind"] == "mobile"
+    assert by_raw["０３－１２３４－５６７８"]["phone_e164"] == "+81312345678"
+    assert by_raw["090-123"]["is_valid"] is False  # kept and flagged, not dropped
+    assert await pool.fetchval(
+        "select fiscal_year from tax_bills where tenant_id = $1 and notice_number = '800000000001'",
+        tenant_id,
+    ) == 2026
+    statuses = await pool.fetch(
+        "select i.installment_no, i.status, i.due_date::text from installments i"
+        " join tax_bills b on b.id = i.bill_id where b.tenant_id = $1 order by b.notice_number,"
+        " i.installment_no", tenant_id,
+    )
+    assert [tuple(s) for s in statuses] == [
+        (1, "paid", "2026-06-30"), (2, "unpaid", "2026-08-31"), (1, "unpaid", "2026-06-01")
+    ]
+    record = await pool.fetchrow("select * from imports where id = $1", result.import_id)
+    assert record["status"] == "completed" and record["imported_by_name"] == "test"
+    assert len(json.loads(record["files"])) == 4
+
+
+async def test_cp932_export_reads_the_same(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    result = await run(pool, tenant_id, small_export(tmp_path, "cp932"))
+    assert result.ok, result.errors
+    name, kana = await pool.fetchrow(
+        "select name, name_kana from persons where tenant_id = $1 and resident_number = '1001'",
+        tenant_id,
+    )
+    assert (name, kana) == ("佐藤 花子", "サトウ ハナコ")
+    assert '"cp932"' in await pool.fetchval(
+        "select files::text from imports where id = $1", result.import_id
+    )
+
+
+async def test_reimporting_the_same_export_changes_nothing(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    paths = small_export(tmp_path)
+    assert (await run(pool, tenant_id, paths)).ok
+    before = await pool.fetch(
+        "select id, updated_at from persons where tenant_id = $1 order by id", tenant_id
+    )
+    again = await run(pool, tenant_id, paths)
+    assert again.ok
+    for entity, counts in again.counts.items():
+        assert counts["inserted"] == counts["updated"] == counts["missing"] == 0, entity
+    after = await pool.fetch(
+        "select id, updated_at from persons where tenant_id = $1 order by id", tenant_id
+    )
+    assert before == after
+
+
+async def test_newer_export_updates_and_flags_what_it_no_longer_mentions(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    assert (await run(pool, tenant_id, small_export(tmp_path / "v1"))).ok
+    newer = tmp_path / "v2"
+    newer.mkdir()
+    persons = write_csv(newer, "宛名.csv", PERSONS_HEADER, [
+        ["1001", "佐藤 花子", "サトウ ハナコ", "女", "1985-04-12", "1900099", "東京都さいこく区新町9", ""],
+        ["1002", "鈴木 一郎", "スズキ イチロウ", "男", "1993-01-03", "1900013",
+         "東京都さいこく区桜ヶ丘2-3-4", ""],
+    ])
+    result = await run(pool, tenant_id, [persons])
+    assert result.ok, result.errors
+    assert result.counts["persons"]["missing"] == 1
+    assert result.counts["persons"]["updated"] >= 1
+    gone = await pool.fetchrow(
+        "select missing_since from persons where tenant_id = $1 and resident_number = '1003'",
+        tenant_id,
+    )
+    assert gone is not None and gone["missing_since"] is not None
+    assert await pool.fetchval(
+        "select postal_code from persons where tenant_id = $1 and resident_number = '1001'",
+        tenant_id,
+    ) == "1900099"
+
+
+async def test_bad_rows_reject_the_whole_import_and_every_one_is_reported(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    paths = small_export(tmp_path)
+    write_csv(tmp_path, "課税.csv", BILLS_HEADER, [
+        ["1001", "住民税", "令和8", "800000000001", "120,000"],
+        ["1002", "固定資産税", "2026", "800000000002", "10800"],       # unknown tax type
+        ["9999", "住民税", "2026", "800000000003", "-5"],             # unknown person, bad yen
+    ])
+    write_csv(tmp_path, "期別.csv", INSTALLMENTS_HEADER, [
+        ["住民税", "令和8", "800000000001", "1", "30000", "30000", "2026-02-30"],  # bad date
+        ["住民税", "令和8", "800000000001", "1", "30000", "0", "2026-06-30"],      # duplicate
+    ])
+    before = await table_counts(pool, tenant_id)
+    result = await run(pool, tenant_id, paths)
+    assert not result.ok
+    assert await table_counts(pool, tenant_id) == before
+    found = {(e.file, e.line, e.column) for e in result.errors}
+    assert ("課税.csv", 3, "税目区分") in found
+    assert ("課税.csv", 4, "宛名番号") in found
+    assert ("課税.csv", 4, "年税額") in found
+    assert ("期別.csv", 2, "納期限") in found
+    assert ("期別.csv", 3, "期別") in found or ("期別.csv", 2, "期別") in found
+    bad_yen = next(e for e in result.errors if e.column == "年税額")
+    assert bad_yen.value == "-5" and bad_yen.reason
+    status = await pool.fetchval("select status from imports where id = $1", result.import_id)
+    assert status == "failed"
+
+
+async def test_broken_file_structure_names_each_line(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    persons = tmp_path / "宛名.csv"
+    persons.write_bytes(
+        "宛名番号,氏名\r\n1001,佐藤 花子\r\n1002,鈴木,余分\r\n".encode("cp932")
+        + b"1003,\x82\xff\r\n1004,\x93\x63\x92\x86\r\n"
+    )
+    before = await table_counts(pool, tenant_id)
+    result = await run(pool, tenant_id, [persons])
+    assert not result.ok
+    lines = {e.line for e in result.errors}
+    assert {3, 4} <= lines
+    assert 5 not in lines and 2 not in lines
+    assert await table_counts(pool, tenant_id) == before
+
+
+async def test_unknown_file_and_missing_required_column(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    stray = write_csv(tmp_path, "notes.csv", ["a"], [["b"]])
+    phones = write_csv(tmp_path, "電話番号.csv", ["宛名番号", "メモ"], [["1001", "x"]])
+    result = await run(pool, tenant_id, [stray, phones])
+    reasons = {(e.file, e.column): e.reason for e in result.errors}
+    assert ("notes.csv", "") in reasons
+    assert ("電話番号.csv", "メモ") in reasons
+    assert ("電話番号.csv", "電話番号") in reasons
+
+
+async def test_phones_of_unknown_people_are_refused(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    phones = write_csv(tmp_path, "電話番号.csv", PHONES_HEADER, [["424242", "09011112222", ""]])
+    result = await run(pool, tenant_id, [phones])
+    assert [(e.line, e.column) for e in result.errors] == [(2, "宛名番号")]
