@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -68,7 +69,8 @@ async def pool(migrated_database: str) -> AsyncIterator[asyncpg.Pool]:
 
 @pytest.fixture
 async def tenant_id(pool: asyncpg.Pool, request: pytest.FixtureRequest) -> Any:
-    code = "t_" + "".join(c for c in request.node.name.lower() if c.isalnum())[:28]
+    # One tenant per test (parametrised cases included), stable across re-runs.
+    code = "t_" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:20]
     return await pool.fetchval(
         "insert into tenants (code, name) values ($1, $2)"
         " on conflict (code) do update set name = excluded.name returning id",

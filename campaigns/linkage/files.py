@@ -144,8 +144,8 @@ def scan_structure(source: SourceFile) -> list[RowError]:
     width = len(source.headers)
     bad_lines: set[int] = set()
     lines = []
-    for number, (line, clean) in enumerate(_decoded_lines(source), start=1):
-        lines.append(line)
+    for number, (text, clean) in enumerate(_decoded_lines(source), start=1):
+        lines.append(text)
         if not clean:
             bad_lines.add(number)
             errors.append(RowError(source.name, number, "", "",

@@ -75,22 +75,23 @@ async def _build_map(conn: asyncpg.Connection, entity: Entity, column: Column) -
             f"create temp table {table} (raw text primary key, e164 text, kind text,"
             " valid boolean, reason text) on commit drop"
         )
-        records = []
-        for row in raws:
-            phone = values.read_phone(row["raw"])
-            records.append((row["raw"], phone.e164, phone.kind, phone.valid, phone.invalid_reason))
-        await conn.copy_records_to_table(table, records=records)
+        phones = [(row["raw"], *_phone_fields(values.read_phone(row["raw"]))) for row in raws]
+        await conn.copy_records_to_table(table, records=phones)
         return
     await conn.execute(
         f"create temp table {table} (raw text primary key, val text, err text) on commit drop"
     )
-    records = []
+    records: list[tuple[str, str | None, str | None]] = []
     for row in raws:
         try:
             records.append((row["raw"], _as_text(read(row["raw"])), None))
         except ValueError as exc:
             records.append((row["raw"], None, str(exc)))
     await conn.copy_records_to_table(table, records=records)
+
+
+def _phone_fields(phone: values.Phone) -> tuple[str | None, str, bool, str | None]:
+    return phone.e164, phone.kind, phone.valid, phone.invalid_reason
 
 
 def _text_sql(raw: str) -> str:

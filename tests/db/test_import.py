@@ -121,7 +121,8 @@ async def test_newer_export_updates_and_flags_what_it_no_longer_mentions(
     newer = tmp_path / "v2"
     newer.mkdir()
     persons = write_csv(newer, "宛名.csv", PERSONS_HEADER, [
-        ["1001", "佐藤 花子", "サトウ ハナコ", "女", "1985-04-12", "1900099", "東京都さいこく区新町9", ""],
+        ["1001", "佐藤 花子", "サトウ ハナコ", "女", "1985-04-12", "1900099",
+         "東京都さいこく区新町9", ""],
         ["1002", "鈴木 一郎", "スズキ イチロウ", "男", "1993-01-03", "1900013",
          "東京都さいこく区桜ヶ丘2-3-4", ""],
     ])
