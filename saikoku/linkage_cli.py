@@ -189,6 +189,21 @@ def bench_import_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def docs_command(_settings: Settings | None, args: argparse.Namespace) -> int:
+    from campaigns.linkage.docs import write_docs
+    from campaigns.linkage.synth import write_synthetic_ward
+
+    with tempfile.TemporaryDirectory(prefix="saikoku-docs-") as folder:
+        write_synthetic_ward(DOC_EXAMPLE_PEOPLE, DOC_EXAMPLE_SEED, Path(folder))
+        written = write_docs(Path(args.out), Path(folder))
+    print(f"wrote {len(written)} pages to {args.out}")
+    return 0
+
+
+# The synthetic people the format pages show as examples (fixed, so the pages are stable).
+DOC_EXAMPLE_PEOPLE, DOC_EXAMPLE_SEED = 40, 7
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     tenant = sub.add_parser("tenant", help="departments sharing the server").add_subparsers(
         dest="tenant_command", required=True
@@ -219,6 +234,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     synth.add_argument("--out", required=True)
     synth.add_argument("--encoding", default="utf-8", choices=["utf-8", "cp932"])
     synth.set_defaults(run=synth_command, no_settings=True)
+
+    linkage = sub.add_parser("linkage", help="the interchange format").add_subparsers(
+        dest="linkage", required=True
+    )
+    docs = linkage.add_parser("docs", help="write the format pages (Markdown)")
+    docs.add_argument("--out", default="docs/interchange")
+    docs.set_defaults(run=docs_command, no_settings=True)
 
     bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="bench", required=True)
     bench_import = bench.add_parser("import", help="import N synthetic people, print JSON")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
+from saikoku.logs import configure_logging
 from saikoku.settings import Settings, load_settings
 from store import migrate
 from store.db import create_pool, ensure_database
@@ -76,3 +77,9 @@ async def tenant_id(pool: asyncpg.Pool, request: pytest.FixtureRequest) -> Any:
         " on conflict (code) do update set name = excluded.name returning id",
         code, "テスト区 税務課",
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def logging_configured() -> None:
+    """The service's own logging set-up, once, as `saikoku` does at start."""
+    configure_logging("console", "info")

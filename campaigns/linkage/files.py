@@ -68,7 +68,10 @@ def plan_file(path: Path) -> SourceFile | list[RowError]:
         head = handle.read(CHUNK)
     encoding, bom = sniff_encoding(head)
     text = head.decode(encoding, errors="replace").removeprefix("\ufeff")
-    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0].rstrip("\r"))), [])
+    try:
+        first = next(csv.reader(io.StringIO(text, newline="")), [])
+    except csv.Error:
+        return [RowError(path.name, 1, "", "", "見出し行を読めません (unreadable header row)")]
     errors: list[RowError] = []
     columns: list[Column] = []
     seen: set[str] = set()

@@ -170,8 +170,11 @@ async def _load(
         return
     present = {s.entity.key for s in sources}
     for source in sources:
-        progress.stage(f"check {source.name}")
+        progress.stage(f"read {source.name}")
         await convert(conn, source)
+    # Checks look across files (a phone's person may be in 宛名.csv): all are converted first.
+    for source in sources:
+        progress.stage(f"check {source.name}")
         found = await _check(conn, tenant_id, source.entity, present)
         result.errors.extend(_locate(source, found))
     if result.errors:

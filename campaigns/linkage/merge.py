@@ -57,6 +57,11 @@ BILL = ("(select b.id from tax_bills b where b.tenant_id = $1 and b.tax_type = c
         " and b.fiscal_year = c.fiscal_year::smallint and b.notice_number = c.notice_number)")
 
 
+PERSON_JOIN = "join persons p on p.tenant_id = $1 and p.resident_number = c.resident_number"
+BILL_JOIN = ("join tax_bills b on b.tenant_id = $1 and b.tax_type = c.tax_type"
+             " and b.fiscal_year = c.fiscal_year and b.notice_number = c.notice_number")
+
+
 async def _upsert(
     conn: asyncpg.Connection, tenant_id: UUID, *, table: str, entity: Entity,
     conflict: str, columns: list[tuple[str, str]],
@@ -82,11 +87,18 @@ async def _upsert(
 
 
 async def _flag_missing(
-    conn: asyncpg.Connection, tenant_id: UUID, table: str, still_there: str
+    conn: asyncpg.Connection, tenant_id: UUID, table: str, present_ids: str
 ) -> int:
+    """Flag the tenant's rows of `table` whose id `present_ids` (a query over the file's
+    converted rows, $1 = tenant) does not return."""
+    await conn.execute("drop table if exists present_ids")
+    await conn.execute(f"create temp table present_ids on commit drop as {present_ids}", tenant_id)
+    await conn.execute("create index on present_ids (id)")
+    await conn.execute("analyze present_ids")
     result = await conn.execute(
         f"update {table} t set missing_since = now() where t.tenant_id = $1"
-        f" and t.missing_since is null and not exists ({still_there})",
+        " and t.missing_since is null"
+        " and not exists (select 1 from present_ids p where p.id = t.id)",
         tenant_id,
     )
     return _affected(result)
@@ -132,7 +144,8 @@ async def merge_persons(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
                            conflict="(tenant_id, resident_number)", columns=columns)
     counts.missing = await _flag_missing(
         conn, tenant_id, "persons",
-        f"select 1 from {converted_table(PERSONS)} c where c.resident_number = t.resident_number",
+        f"select p.id from {converted_table(PERSONS)} c join persons p"
+        " on p.tenant_id = $1 and p.resident_number = c.resident_number",
     )
     return counts
 
@@ -196,9 +209,7 @@ async def merge_bills(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
                            conflict="(tenant_id, tax_type, fiscal_year, notice_number)",
                            columns=columns)
     counts.missing = await _flag_missing(
-        conn, tenant_id, "tax_bills",
-        f"select 1 from {converted_table(BILLS)} c where c.tax_type = t.tax_type"
-        " and c.fiscal_year::smallint = t.fiscal_year and c.notice_number = t.notice_number",
+        conn, tenant_id, "tax_bills", f"select b.id from {converted_table(BILLS)} c {BILL_JOIN}"
     )
     return counts
 
@@ -228,10 +239,8 @@ async def merge_installments(conn: asyncpg.Connection, tenant_id: UUID) -> Count
                            conflict="(bill_id, installment_no)", columns=columns)
     counts.missing = await _flag_missing(
         conn, tenant_id, "installments",
-        f"select 1 from {converted_table(INSTALLMENTS)} c join tax_bills b"
-        " on b.tenant_id = t.tenant_id and b.tax_type = c.tax_type"
-        " and b.fiscal_year = c.fiscal_year::smallint and b.notice_number = c.notice_number"
-        " where b.id = t.bill_id and c.installment_no::smallint = t.installment_no",
+        f"select i.id from {converted_table(INSTALLMENTS)} c {BILL_JOIN}"
+        " join installments i on i.bill_id = b.id and i.installment_no = c.installment_no",
     )
     return counts
 
@@ -312,7 +321,8 @@ async def merge_plans(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
                            columns=columns)
     counts.missing = await _flag_missing(
         conn, tenant_id, "installment_plans",
-        f"select 1 from {converted_table(PLANS)} c where c.plan_number = t.plan_number",
+        f"select x.id from {converted_table(PLANS)} c join installment_plans x"
+        " on x.tenant_id = $1 and x.plan_number = c.plan_number",
     )
     return counts
 
@@ -331,9 +341,8 @@ async def merge_accounts(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
                            columns=columns)
     counts.missing = await _flag_missing(
         conn, tenant_id, "bank_accounts",
-        f"select 1 from {converted_table(ACCOUNTS)} c join persons p on p.tenant_id = t.tenant_id"
-        " and p.resident_number = c.resident_number where p.id = t.person_id"
-        " and coalesce(c.tax_type, '') = coalesce(t.tax_type, '')",
+        f"select x.id from {converted_table(ACCOUNTS)} c {PERSON_JOIN} join bank_accounts x"
+        " on x.person_id = p.id and coalesce(x.tax_type, '') = coalesce(c.tax_type, '')",
     )
     return counts
 
@@ -349,9 +358,8 @@ async def merge_corporations(conn: asyncpg.Connection, tenant_id: UUID) -> Count
                            conflict="(tenant_id, person_id, name)", columns=columns)
     counts.missing = await _flag_missing(
         conn, tenant_id, "corporations",
-        f"select 1 from {converted_table(CORPORATIONS)} c join persons p"
-        " on p.tenant_id = t.tenant_id and p.resident_number = c.resident_number"
-        " where p.id = t.person_id and c.corporation_name = t.name",
+        f"select x.id from {converted_table(CORPORATIONS)} c {PERSON_JOIN} join corporations x"
+        " on x.person_id = p.id and x.name = c.corporation_name",
     )
     return counts
 
@@ -367,8 +375,7 @@ async def merge_agents(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
                            conflict="(tenant_id, person_id, kind, name)", columns=columns)
     counts.missing = await _flag_missing(
         conn, tenant_id, "agents",
-        f"select 1 from {converted_table(AGENTS)} c join persons p"
-        " on p.tenant_id = t.tenant_id and p.resident_number = c.resident_number"
-        " where p.id = t.person_id and c.agent_kind = t.kind and c.agent_name = t.name",
+        f"select x.id from {converted_table(AGENTS)} c {PERSON_JOIN} join agents x"
+        " on x.person_id = p.id and x.kind = c.agent_kind and x.name = c.agent_name",
     )
     return counts

@@ -125,7 +125,7 @@ PERSONS = Entity(
         Column("住所を定めた日", "address_set_on", Kind.DATE),
         Column("異動事由", "change_reason"),
         Column("異動日", "change_date", Kind.DATE),
-        Column("滞納区分", "delinquency_category", Kind.ID),
+        Column("滞納区分", "delinquency_category", doc="現年 / 過年 / 初期 …"),
         Column("担当者", "staff_in_charge"),
         Column("架電禁止区分", "no_call_category", Kind.CODE, codes=NO_CALL,
                doc="blank, or why the person must not be called"),

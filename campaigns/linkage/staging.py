@@ -47,6 +47,8 @@ async def copy_file(
         table, source=utf8_chunks(source, on_bytes), columns=[c.key for c in source.columns],
         format="csv", header=True,
     )
+    # Temp tables are never auto-analysed: without statistics the planner picks nested loops.
+    await conn.execute(f"analyze {table}")
     count: int = await conn.fetchval(f"select count(*) from {table}")
     return count
 
@@ -63,6 +65,13 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
+def _read_or_null(read: Callable[[str], object], raw: str) -> str | None:
+    """The value as text for the map table; a reader's None (e.g. kana that was only
+    spaces) stays NULL, never the text "None"."""
+    value = read(raw)
+    return None if value is None else _as_text(value)
+
+
 async def _build_map(conn: asyncpg.Connection, entity: Entity, column: Column) -> None:
     table = _map_table(entity, column)
     raws = await conn.fetch(
@@ -77,6 +86,7 @@ async def _build_map(conn: asyncpg.Connection, entity: Entity, column: Column) -
         )
         phones = [(row["raw"], *_phone_fields(values.read_phone(row["raw"]))) for row in raws]
         await conn.copy_records_to_table(table, records=phones)
+        await conn.execute(f"analyze {table}")
         return
     await conn.execute(
         f"create temp table {table} (raw text primary key, val text, err text) on commit drop"
@@ -84,10 +94,19 @@ async def _build_map(conn: asyncpg.Connection, entity: Entity, column: Column) -
     records: list[tuple[str, str | None, str | None]] = []
     for row in raws:
         try:
-            records.append((row["raw"], _as_text(read(row["raw"])), None))
+            records.append((row["raw"], _read_or_null(read, row["raw"]), None))
         except ValueError as exc:
             records.append((row["raw"], None, str(exc)))
     await conn.copy_records_to_table(table, records=records)
+    await conn.execute(f"analyze {table}")
+
+
+# The SQL type of each read value in conv_<entity>: typed columns let cross-file checks and
+# merges compare with the target tables' indexes (a cast on the lookup side defeats them).
+SQL_TYPES: dict[Kind, str] = {
+    Kind.DATE: "date", Kind.DATETIME: "timestamp", Kind.YEAR: "smallint", Kind.INT: "integer",
+    Kind.YEN: "bigint", Kind.SIGNED_YEN: "bigint",
+}
 
 
 def _phone_fields(phone: values.Phone) -> tuple[str | None, str, bool, str | None]:
@@ -109,7 +128,8 @@ async def convert(conn: asyncpg.Connection, source: SourceFile) -> None:
     for column in entity.columns:
         key = column.key
         if key not in present:
-            select.append(f"null::text as \"{key}_raw\", null::text as \"{key}\","
+            typed = SQL_TYPES.get(column.kind, "text")
+            select.append(f"null::text as \"{key}_raw\", null::{typed} as \"{key}\","
                           f" null::text as \"{key}_err\"")
             if column.kind is Kind.PHONE:
                 select.append(f"null::text as \"{key}_kind\", null::boolean as \"{key}_valid\","
@@ -130,12 +150,19 @@ async def convert(conn: asyncpg.Connection, source: SourceFile) -> None:
                 f" {alias}.reason as \"{key}_reason\""
             )
         else:
-            select.append(f"{alias}.val as \"{key}\", {alias}.err as \"{key}_err\"")
+            typed = f"::{SQL_TYPES[column.kind]}" if column.kind in SQL_TYPES else ""
+            select.append(f"{alias}.val{typed} as \"{key}\", {alias}.err as \"{key}_err\"")
     table = converted_table(entity)
     await conn.execute(f"drop table if exists {table}")
     await conn.execute(
         f"create temp table {table} on commit drop as select {', '.join(select)}"
         f" from {staging_table(entity)} s {' '.join(joins)}"
     )
-    await conn.execute(f"create index on {table} (rec)")
+    # Cross-file checks and merges look rows up by their natural key and by person.
+    for columns in {("rec",), entity.natural_key, *(
+            (("resident_number",),) if "resident_number" in present else ())}:
+        if columns:
+            await conn.execute(
+                f"create index on {table} ({', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)})"
+            )
     await conn.execute(f"analyze {table}")

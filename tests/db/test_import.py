@@ -205,3 +205,11 @@ async def test_phones_of_unknown_people_are_refused(
     phones = write_csv(tmp_path, "電話番号.csv", PHONES_HEADER, [["424242", "09011112222", ""]])
     result = await run(pool, tenant_id, [phones])
     assert [(e.line, e.column) for e in result.errors] == [(2, "宛名番号")]
+
+
+async def test_file_order_does_not_matter(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    """Phones before persons on the command line still find their people."""
+    result = await run(pool, tenant_id, list(reversed(small_export(tmp_path))))
+    assert result.ok, result.errors

@@ -21,11 +21,6 @@
 #   see a half-written WAV.
 set -euo pipefail
 
-script="${BASH_SOURCE[0]}"
-script_dir="$(cd "$(dirname "$script")" && pwd)"
-outdir="${1:-$script_dir/audio}"
-mkdir -p "$outdir"
-
 for tool in espeak-ng sox; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         echo "make_audio.sh: '$tool' is not installed (apt-get install espeak-ng sox)" >&2
@@ -33,11 +28,16 @@ for tool in espeak-ng sox; do
     fi
 done
 
+script="${BASH_SOURCE[0]}"
+script_dir="$(cd "$(dirname "$script")" && pwd)"
+outdir="${1:-$script_dir/audio}"
+mkdir -p "$outdir"
+
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/saikoku-audio.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
-# make NAME SPEED TRAILING_SILENCE_S TEXT
-make() {
+# gen NAME SPEED TRAILING_SILENCE_S TEXT
+gen() {
     local name="$1" speed="$2" pad="$3" text="$4"
     local out="$outdir/$name"
     if [[ -f "$out" && "$out" -nt "$script" ]]; then
@@ -51,12 +51,12 @@ make() {
 }
 
 # A person answering: 0.8 s of voice, then silence (AMD: silence >= after_greeting_silence -> HUMAN).
-make human.wav 150 6 "もしもし"
+gen human.wav 150 6 "もしもし"
 
 # An answering machine: continuous voice longer than AMD's greeting (1500 ms) -> MACHINE/LONGGREETING.
 # Speed 130 is deliberate: it leaves a single >=50 ms gap in the first 1.5 s of voice, so AMD reaches
 # LONGGREETING with one word counted, well before maximum_number_of_words (2 or 3) could fire
 # MAXWORDS; at the default speed 175 the margin was one 20 ms frame.
 # (お電話ありがとうございます。ただいま電話に出ることができません。発信音のあとにお名前とご用件をお話しください。)
-make machine.wav 130 2 \
+gen machine.wav 130 2 \
     "おでんわ ありがとうございます。ただいま でんわに でることが できません。はっしんおんの あとに おなまえと ごようけんを おはなし ください。"
