@@ -23,8 +23,12 @@ def converted_table(entity: Entity) -> str:
     return f"conv_{entity.key}"
 
 
-def _map_table(entity: Entity, column: Column) -> str:
-    return f"map_{entity.key}_{column.key}"
+def _map_table(entity: Entity) -> str:
+    return f"map_{entity.key}"
+
+
+def _phone_map_table(entity: Entity) -> str:
+    return f"map_phone_{entity.key}"
 
 
 def _raw(column: Column) -> str:
@@ -72,33 +76,36 @@ def _read_or_null(read: Callable[[str], object], raw: str) -> str | None:
     return None if value is None else _as_text(value)
 
 
-async def _build_map(conn: asyncpg.Connection, entity: Entity, column: Column) -> None:
-    table = _map_table(entity, column)
+async def _build_maps(conn: asyncpg.Connection, entity: Entity, mapped: list[Column]) -> None:
+    """Read every distinct raw value of the mapped columns — one scan of the staging table,
+    one pass in Python — into map_<entity> (and map_phone_<entity> for phone numbers)."""
+    pairs = ", ".join(f"('{c.key}', {_raw(c)})" for c in mapped)
     raws = await conn.fetch(
-        f"select distinct {_raw(column)} as raw from {staging_table(entity)} s"
-        f" where {_raw(column)} is not null"
+        f"select distinct v.col, v.raw from {staging_table(entity)} s"
+        f" cross join lateral (values {pairs}) v(col, raw) where v.raw is not null"
     )
-    read = _reader(column)
-    if column.kind is Kind.PHONE:
-        await conn.execute(
-            f"create temp table {table} (raw text primary key, e164 text, kind text,"
-            " valid boolean, reason text) on commit drop"
-        )
-        phones = [(row["raw"], *_phone_fields(values.read_phone(row["raw"]))) for row in raws]
-        await conn.copy_records_to_table(table, records=phones)
-        await conn.execute(f"analyze {table}")
-        return
-    await conn.execute(
-        f"create temp table {table} (raw text primary key, val text, err text) on commit drop"
-    )
-    records: list[tuple[str, str | None, str | None]] = []
+    readers = {c.key: _reader(c) for c in mapped if c.kind is not Kind.PHONE}
+    records: list[tuple[str, str, str | None, str | None]] = []
+    phones: list[tuple[str, str, str | None, str, bool, str | None]] = []
     for row in raws:
+        col, raw = row["col"], row["raw"]
+        if col not in readers:
+            phones.append((col, raw, *_phone_fields(values.read_phone(raw))))
+            continue
         try:
-            records.append((row["raw"], _read_or_null(read, row["raw"]), None))
+            records.append((col, raw, _read_or_null(readers[col], raw), None))
         except ValueError as exc:
-            records.append((row["raw"], None, str(exc)))
-    await conn.copy_records_to_table(table, records=records)
-    await conn.execute(f"analyze {table}")
+            records.append((col, raw, None, str(exc)))
+    await conn.execute(
+        f"create temp table {_map_table(entity)} (col text, raw text, val text, err text,"
+        " primary key (col, raw)) on commit drop"
+    )
+    await conn.copy_records_to_table(_map_table(entity), records=records)
+    await conn.execute(
+        f"create temp table {_phone_map_table(entity)} (col text, raw text, e164 text, kind text,"
+        " valid boolean, reason text, primary key (col, raw)) on commit drop"
+    )
+    await conn.copy_records_to_table(_phone_map_table(entity), records=phones)
 
 
 # The SQL type of each read value in conv_<entity>: typed columns let cross-file checks and
@@ -125,6 +132,8 @@ async def convert(conn: asyncpg.Connection, source: SourceFile) -> None:
     present = {c.key for c in source.columns}
     select = ["s.rec"]
     joins = []
+    mapped = [c for c in source.columns if c.kind is not Kind.TEXT]
+    await _build_maps(conn, entity, mapped)
     for column in entity.columns:
         key = column.key
         if key not in present:
@@ -140,9 +149,11 @@ async def convert(conn: asyncpg.Connection, source: SourceFile) -> None:
         if column.kind is Kind.TEXT:
             select.append(f"{_text_sql(raw)} as \"{key}\", null::text as \"{key}_err\"")
             continue
-        await _build_map(conn, entity, column)
         alias = f"m_{key}"
-        joins.append(f"left join {_map_table(entity, column)} {alias} on {alias}.raw = {raw}")
+        table = _phone_map_table(entity) if column.kind is Kind.PHONE else _map_table(entity)
+        joins.append(
+            f"left join {table} {alias} on {alias}.col = '{key}' and {alias}.raw = {raw}"
+        )
         if column.kind is Kind.PHONE:
             select.append(
                 f"{alias}.e164 as \"{key}\", null::text as \"{key}_err\","
