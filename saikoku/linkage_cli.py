@@ -23,6 +23,14 @@ from saikoku.errors import ConfigurationError
 from saikoku.settings import Settings
 from store.db import create_pool
 
+# Statements of a large import run for minutes, not the service's 30 s.
+BATCH_STATEMENT_TIMEOUT_S = 1800.0
+
+
+async def batch_pool(settings: Settings) -> asyncpg.Pool:
+    return await create_pool(settings.database_url, min_size=1, max_size=2,
+                             command_timeout=BATCH_STATEMENT_TIMEOUT_S)
+
 
 class TerminalProgress(Progress):
     """A one-line bar on stderr, redrawn in place (only when stderr is a terminal)."""
@@ -64,7 +72,7 @@ async def tenant_id_for(pool: asyncpg.Pool, code: str) -> UUID:
 
 def tenant_add(settings: Settings, args: argparse.Namespace) -> int:
     async def run() -> None:
-        pool = await create_pool(settings.database_url, min_size=1, max_size=2)
+        pool = await batch_pool(settings)
         try:
             await pool.execute(
                 "insert into tenants (code, name) values ($1, $2)"
@@ -92,7 +100,7 @@ def write_error_report(errors: list[RowError], path: Path) -> None:
 async def run_import(
     settings: Settings, tenant: str, paths: list[Path], progress: Progress | None = None
 ) -> ImportResult:
-    pool = await create_pool(settings.database_url, min_size=1, max_size=2)
+    pool = await batch_pool(settings)
     try:
         tenant_id = await tenant_id_for(pool, tenant)
         return await import_files(pool, tenant_id, paths, imported_by=getpass.getuser(),
@@ -132,7 +140,7 @@ def export_command(settings: Settings, args: argparse.Namespace) -> int:
         since = since.replace(tzinfo=TOKYO)
 
     async def run() -> int:
-        pool = await create_pool(settings.database_url, min_size=1, max_size=2)
+        pool = await batch_pool(settings)
         try:
             tenant_id = await tenant_id_for(pool, args.tenant)
             return await export_history(pool, tenant_id, since, Path(args.out),
@@ -164,7 +172,7 @@ def bench_import_command(settings: Settings, args: argparse.Namespace) -> int:
         tenant = f"bench_{args.people}_{int(time.time())}"
 
         async def run() -> ImportResult:
-            pool = await create_pool(settings.database_url, min_size=1, max_size=2)
+            pool = await batch_pool(settings)
             try:
                 await pool.execute("insert into tenants (code, name) values ($1, $1)", tenant)
                 started = time.perf_counter()

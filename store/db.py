@@ -32,12 +32,16 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
+async def create_pool(
+    dsn: str, *, min_size: int = 2, max_size: int = 20, command_timeout: float = 30.0
+) -> asyncpg.Pool:
+    """The pool every part of the service uses. Batch work (imports) raises the per-statement
+    deadline; the call path keeps it short."""
     return await asyncpg.create_pool(
         dsn,
         min_size=min_size,
         max_size=max_size,
-        command_timeout=30,
+        command_timeout=command_timeout,
         server_settings={"application_name": "saikoku", "search_path": f"{SCHEMA},public"},
     )
 

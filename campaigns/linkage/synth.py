@@ -28,7 +28,7 @@ import random
 import threading
 import unicodedata
 from bisect import bisect
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -75,6 +75,7 @@ def write_synthetic_ward(people: int, seed: int, out_dir: Path, *, encoding: str
         for entity in ENTITIES:
             handle = stack.enter_context((out_dir / f"{entity.ja}.csv").open("wb"))
             handle.write(_header(entity, newline).encode(codec))
+            handle.flush()   # empty buffers before workers are forked: none to copy
             files[entity.key] = handle
         for chunk in _rendered(jobs):
             for key, (payload, rows) in chunk.items():
@@ -158,28 +159,27 @@ def _render_rows(job: _Job) -> Chunk:
         size = min(ward.household_size(), job.stop - index)  # households never span chunks
         ward.household(index, size)
         index += size
-    return {key: (table.buffer.getvalue().encode(job.codec), table.rows)
+    return {key: (table.text().encode(job.codec), table.rows)
             for key, table in tables.items()}
 
 
 class _Table:
     """The rows of one entity for one chunk, in spec column order.
 
-    A row is a dict copied from a blank one holding every column in spec order, so a key
-    not filled is an empty cell and the values come out in order. Most rows need no
-    quoting and are simply joined with commas (csv.writer scans every character of every
-    cell, which made it most of the run time); a row with a comma, quote or line break in
-    a cell goes through csv.writer, so the output is exactly what csv.writer would write."""
+    A row is merged onto a blank one holding every column in spec order, so a key not
+    filled is an empty cell and the values come out in order. Most rows need no quoting
+    and are simply joined with commas (csv.writer scans every character of every cell and
+    was most of the run time); a row with a comma, quote or line break in a cell is
+    written by csv.writer, so the output is exactly what csv.writer alone would write."""
 
     def __init__(self, entity: Entity, newline: str) -> None:
         self.entity = entity
         self.blank = dict.fromkeys((c.key for c in entity.columns), "")
         self.width = len(self.blank)
         self.newline = newline
-        self.buffer = io.StringIO()
-        self._write = self.buffer.write
-        self._writer = csv.writer(self.buffer, lineterminator=newline)
-        self.rows = 0
+        self.lines: list[str] = []
+        self._scratch = io.StringIO()
+        self._writer = csv.writer(self._scratch, lineterminator="")
 
     def add(self, cells: Cells) -> None:
         row = {**self.blank, **cells}
@@ -188,10 +188,21 @@ class _Table:
             raise KeyError(f"not columns of {self.entity.ja}: {unknown}")
         line = ",".join(row.values())
         if line.count(",") != self.width - 1 or '"' in line or "\n" in line or "\r" in line:
-            self._writer.writerow(row.values())
-        else:
-            self._write(line + self.newline)
-        self.rows += 1
+            line = self._quoted(row.values())
+        self.lines.append(line)
+
+    def _quoted(self, values: Iterable[str]) -> str:
+        self._scratch.seek(0)
+        self._scratch.truncate()
+        self._writer.writerow(values)
+        return self._scratch.getvalue()
+
+    @property
+    def rows(self) -> int:
+        return len(self.lines)
+
+    def text(self) -> str:
+        return self.newline.join(self.lines) + self.newline if self.lines else ""
 
 
 # ---------------------------------------------------------------------------------------
@@ -534,7 +545,7 @@ class _Ward:
         people = [_Member(name, kana, family, head_male, head_birth, "世帯主")]
         for position in range(1, size):
             if position == 1:
-                male, relation = not head_male, ("夫" if head_male is False else "妻")
+                male, relation = not head_male, ("妻" if head_male else "夫")
                 birth = head_birth + rng.between(-6 * YEAR, 6 * YEAR)
                 surname = family if nationality is None else None
             elif date.fromordinal(head_birth).year <= 1980:
