@@ -30,7 +30,7 @@ import unicodedata
 from bisect import bisect
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -179,7 +179,8 @@ class _Table:
         self.newline = newline
         self.lines: list[str] = []
         self._scratch = io.StringIO()
-        self._writer = csv.writer(self._scratch, lineterminator="")
+        # the real line end: csv.writer decides what to quote from it
+        self._writer = csv.writer(self._scratch, lineterminator=newline)
 
     def add(self, cells: Cells) -> None:
         row = {**self.blank, **cells}
@@ -195,7 +196,7 @@ class _Table:
         self._scratch.seek(0)
         self._scratch.truncate()
         self._writer.writerow(values)
-        return self._scratch.getvalue()
+        return self._scratch.getvalue().removesuffix(self.newline)
 
     @property
     def rows(self) -> int:
@@ -386,15 +387,12 @@ class _Household:
 @dataclass(slots=True)
 class _Bill:
     light: bool
-    type_text: str       # 税目区分 as written, repeated verbatim in 期別 and 収納
     year: int
-    year_text: str
-    notice: str
     amount: int
-    key: Cells = field(default_factory=dict)   # 税目区分, 年度, 通知書番号 as written
-    owed: int = 0            # overdue and unpaid after the installments are drawn
+    key: Cells           # 税目区分, 年度, 通知書番号 as written, repeated verbatim in 期別, 収納
+    cells: Cells         # the 課税 row
+    owed: int = 0                  # overdue and unpaid, once the installments are drawn
     unpaid_installments: int = 0
-    cells: Cells = field(default_factory=dict)
 
 
 class _Ward:
@@ -409,6 +407,7 @@ class _Ward:
         # export is a delinquent one.
         self.year_resident = fiscal if _due_date(fiscal, 6) < self.today else fiscal - 1
         self.year_light = fiscal if _due_date(fiscal, 5) < self.today else fiscal - 1
+        self.current_years = frozenset((self.year_resident, self.year_light))
         self.code = ""          # the current person's 8-digit code
         self.receipt_seq = 0
         self.date_form, self.commas, self.triangle = ISO, False, False
@@ -617,8 +616,7 @@ class _Ward:
 
     def category(self, bills: list[_Bill]) -> str:
         """滞納区分: 過年 when a past year is owed, 初期 for a first missed installment."""
-        current = {self.year_resident, self.year_light}
-        if any(bill.year not in current for bill in bills):
+        if any(bill.year not in self.current_years for bill in bills):
             return "過年"
         if sum(bill.unpaid_installments for bill in bills) == 1:
             return "初期"
@@ -696,13 +694,12 @@ class _Ward:
         roll = rng.random()
         if roll < 0.30:
             return
-        home = landline or self.phone_digits(mobile=False)
-        mobile = self.phone_digits(mobile=True)
-        numbers = [mobile, home] if landline is None or rng.random() < 0.75 else [home, mobile]
-        if roll <= 0.90:
-            del numbers[1]
-        for parts in numbers:
-            kind = "" if rng.random() < 0.25 else ("携帯" if parts is mobile else "自宅")
+        mobile_first = landline is None or rng.random() < 0.75
+        lines = [mobile_first, not mobile_first] if roll > 0.90 else [mobile_first]
+        for mobile in lines:
+            parts = self.phone_digits(mobile=True) if mobile else (
+                landline or self.phone_digits(mobile=False))
+            kind = "" if rng.random() < 0.25 else ("携帯" if mobile else "自宅")
             self.t["phones"].add({"resident_number": resident, "phone": self.phone_text(parts),
                                   "line_type": kind})
 
@@ -735,14 +732,13 @@ class _Ward:
         notice = f"{year % 100:02d}{2 if light else 1}{code}"
         notice += _check_digit(notice)
         applicable = year - 1 if not light and rng.random() < 0.03 else year
-        bill = _Bill(light, type_text, year, year_text, notice, amount)
-        bill.key = {"tax_type": type_text, "fiscal_year": year_text, "notice_number": notice}
-        bill.cells = {
-            **bill.key, "applicable_year": _year_forms(applicable)[form],
+        key = {"tax_type": type_text, "fiscal_year": year_text, "notice_number": notice}
+        cells = {
+            **key, "applicable_year": _year_forms(applicable)[form],
             "tax_item": "種別割" if light else "個人住民税(普通徴収)",
             "annual_amount": self.yen(amount),
         }
-        return bill
+        return _Bill(light, year, amount, key, cells)
 
     def vehicle(self, address: str) -> tuple[Cells, int]:
         """The cells of one light vehicle (the same every year) and its annual tax."""
@@ -891,7 +887,7 @@ class _Ward:
         holder = kana.translate(HALFWIDTH) if rng.random() < 0.7 else kana
         start_year = bill.year - rng.between(0, 6)
         cells: Cells = {
-            "resident_number": resident, "tax_type": bill.type_text,
+            "resident_number": resident, "tax_type": bill.key["tax_type"],
             "auto_debit": ("有" if active else "無") if rng.random() < 0.85
             else ("1" if active else "0"),
             "bank_name": rng.pick(data.BANKS), "branch_name": rng.pick(data.BRANCHES),

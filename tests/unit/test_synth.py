@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 import unicodedata
 from collections import Counter, defaultdict
 from datetime import date
@@ -81,6 +82,8 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
 
 def test_chunking_and_workers_do_not_change_the_bytes(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    if threading.active_count() > 1:
+        pytest.skip("forking a multi-threaded process is unsafe (the pool would not be used)")
     monkeypatch.setattr(synth, "CHUNK_PEOPLE", 250)       # 4 chunks
     monkeypatch.setattr(synth, "_worker_count", lambda jobs: 1)
     write_synthetic_ward(1000, 3, tmp_path / "serial")
@@ -96,6 +99,22 @@ def test_rows_are_exactly_what_csv_writer_writes(ward: tuple[Path, dict[str, int
         rewritten = io.StringIO()
         csv.writer(rewritten, lineterminator="\n").writerows(csv.reader(io.StringIO(text)))
         assert rewritten.getvalue() == text, path.name
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_awkward_cells_are_quoted_as_csv_writer_quotes_them(newline: str) -> None:
+    entity = ENTITIES[1]   # 電話番号: three columns
+    rows = [{"resident_number": "1", "phone": "a\nb", entity.columns[2].key: "c\rd"},
+            {"resident_number": "2", "phone": "e,f", entity.columns[2].key: 'g"h'},
+            {"resident_number": "3"}]
+    table = synth._Table(entity, newline)
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator=newline)
+    for row in rows:
+        table.add(row)
+        writer.writerow([row.get(c.key, "") for c in entity.columns])
+    assert table.text() == expected.getvalue()
+    assert table.rows == 3
 
 
 def test_cp932_files_are_windows_exports(tmp_path: Path) -> None:
