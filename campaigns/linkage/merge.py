@@ -64,14 +64,14 @@ BILL_JOIN = ("join tax_bills b on b.tenant_id = $1 and b.tax_type = c.tax_type"
 
 async def _upsert(
     conn: asyncpg.Connection, tenant_id: UUID, *, table: str, entity: Entity,
-    conflict: str, columns: list[tuple[str, str]],
+    conflict: str, columns: list[tuple[str, str]], join: str = "",
 ) -> Counts:
     """INSERT … ON CONFLICT DO UPDATE only where a value differs (or the row was flagged
     missing); returns how many rows were inserted and updated."""
     names = [name for name, _ in columns]
     sql = f"""
         insert into {table} (tenant_id, {', '.join(names)})
-        select $1, {', '.join(expr for _, expr in columns)} from {converted_table(entity)} c
+        select $1, {', '.join(expr for _, expr in columns)} from {converted_table(entity)} c {join}
         on conflict {conflict} do update
            set ({', '.join(names)}) = row({', '.join('excluded.' + n for n in names)}),
                missing_since = null, updated_at = now()
@@ -197,7 +197,7 @@ async def merge_phones(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
 
 async def merge_bills(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
     columns = [
-        ("person_id", PERSON), ("tax_type", "c.tax_type"),
+        ("person_id", "p.id"), ("tax_type", "c.tax_type"),
         ("fiscal_year", "c.fiscal_year::smallint"),
         ("applicable_year", "c.applicable_year::smallint"), ("tax_item", "c.tax_item"),
         ("notice_number", "c.notice_number"), ("annual_amount", "c.annual_amount::bigint"),
@@ -207,7 +207,7 @@ async def merge_bills(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
     ]
     counts = await _upsert(conn, tenant_id, table="tax_bills", entity=BILLS,
                            conflict="(tenant_id, tax_type, fiscal_year, notice_number)",
-                           columns=columns)
+                           columns=columns, join=PERSON_JOIN)
     counts.missing = await _flag_missing(
         conn, tenant_id, "tax_bills", f"select b.id from {converted_table(BILLS)} c {BILL_JOIN}"
     )
@@ -224,7 +224,7 @@ INSTALLMENT_STATUS = """
 async def merge_installments(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
     paid, assessed = "coalesce(c.paid_amount::bigint, 0)", "c.assessed_amount::bigint"
     columns = [
-        ("bill_id", BILL), ("installment_no", "c.installment_no::smallint"),
+        ("bill_id", "b.id"), ("installment_no", "c.installment_no::smallint"),
         ("assessed_amount", assessed), ("paid_amount", paid),
         ("over_under_amount", "c.over_under_amount::bigint"),
         *_date_pair("due_date"),
@@ -236,7 +236,8 @@ async def merge_installments(conn: asyncpg.Connection, tenant_id: UUID) -> Count
         ("status", INSTALLMENT_STATUS.format(paid=paid, assessed=assessed)),
     ]
     counts = await _upsert(conn, tenant_id, table="installments", entity=INSTALLMENTS,
-                           conflict="(bill_id, installment_no)", columns=columns)
+                           conflict="(bill_id, installment_no)", columns=columns,
+                           join=BILL_JOIN)
     counts.missing = await _flag_missing(
         conn, tenant_id, "installments",
         f"select i.id from {converted_table(INSTALLMENTS)} c {BILL_JOIN}"
@@ -312,13 +313,13 @@ async def merge_plans(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
     terms = ("jsonb_strip_nulls(jsonb_build_object('monthly_amount', c.monthly_amount::bigint,"
              " 'day_of_month', c.day_of_month::int, 'text', c.terms_text))")
     columns = [
-        ("person_id", PERSON), ("plan_number", "c.plan_number"), ("terms", terms),
+        ("person_id", "p.id"), ("plan_number", "c.plan_number"), ("terms", terms),
         *_date_pair("start_date"), *_date_pair("end_date"),
         ("status", "coalesce(c.plan_status, 'active')"),
     ]
     counts = await _upsert(conn, tenant_id, table="installment_plans", entity=PLANS,
                            conflict="(tenant_id, plan_number) where plan_number is not null",
-                           columns=columns)
+                           columns=columns, join=PERSON_JOIN)
     counts.missing = await _flag_missing(
         conn, tenant_id, "installment_plans",
         f"select x.id from {converted_table(PLANS)} c join installment_plans x"
@@ -329,7 +330,7 @@ async def merge_plans(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
 
 async def merge_accounts(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
     columns = [
-        ("person_id", PERSON), ("tax_type", "c.tax_type"),
+        ("person_id", "p.id"), ("tax_type", "c.tax_type"),
         ("auto_debit", "c.auto_debit::boolean"), ("bank_name", "c.bank_name"),
         ("branch_name", "c.branch_name"), *_text_pair("holder_name"),
         ("start_fiscal_year", "c.start_fiscal_year::smallint"),
@@ -338,7 +339,7 @@ async def merge_accounts(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
     ]
     counts = await _upsert(conn, tenant_id, table="bank_accounts", entity=ACCOUNTS,
                            conflict="(tenant_id, person_id, coalesce(tax_type, ''))",
-                           columns=columns)
+                           columns=columns, join=PERSON_JOIN)
     counts.missing = await _flag_missing(
         conn, tenant_id, "bank_accounts",
         f"select x.id from {converted_table(ACCOUNTS)} c {PERSON_JOIN} join bank_accounts x"
@@ -349,13 +350,14 @@ async def merge_accounts(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
 
 async def merge_corporations(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
     columns = [
-        ("person_id", PERSON), ("name_raw", "c.corporation_name_raw"),
+        ("person_id", "p.id"), ("name_raw", "c.corporation_name_raw"),
         ("name", "c.corporation_name"), ("postal_code", "c.postal_code"),
         *_text_pair("address"), ("phone_raw", "c.phone_raw"), ("phone_e164", "c.phone"),
         ("designation_number", "c.designation_number"),
     ]
     counts = await _upsert(conn, tenant_id, table="corporations", entity=CORPORATIONS,
-                           conflict="(tenant_id, person_id, name)", columns=columns)
+                           conflict="(tenant_id, person_id, name)", columns=columns,
+                           join=PERSON_JOIN)
     counts.missing = await _flag_missing(
         conn, tenant_id, "corporations",
         f"select x.id from {converted_table(CORPORATIONS)} c {PERSON_JOIN} join corporations x"
@@ -366,13 +368,14 @@ async def merge_corporations(conn: asyncpg.Connection, tenant_id: UUID) -> Count
 
 async def merge_agents(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
     columns = [
-        ("person_id", PERSON), ("kind", "c.agent_kind"), ("name_raw", "c.agent_name_raw"),
+        ("person_id", "p.id"), ("kind", "c.agent_kind"), ("name_raw", "c.agent_name_raw"),
         ("name", "c.agent_name"), ("postal_code", "c.postal_code"), *_text_pair("address"),
         ("phone_raw", "c.phone_raw"), ("phone_e164", "c.phone"),
         *_date_pair("registered_on"),
     ]
     counts = await _upsert(conn, tenant_id, table="agents", entity=AGENTS,
-                           conflict="(tenant_id, person_id, kind, name)", columns=columns)
+                           conflict="(tenant_id, person_id, kind, name)", columns=columns,
+                           join=PERSON_JOIN)
     counts.missing = await _flag_missing(
         conn, tenant_id, "agents",
         f"select x.id from {converted_table(AGENTS)} c {PERSON_JOIN} join agents x"
