@@ -45,10 +45,6 @@ class AriClient:
         except (aiohttp.ClientConnectionError, TimeoutError) as exc:
             raise NotReadyError(f"ARI {method} {path}: {str(exc) or type(exc).__name__}") from exc
 
-    async def channel_ids(self) -> set[str]:
-        channels = await self.request("GET", "/channels")
-        return {str(c["id"]) for c in channels or []}
-
     async def hangup(self, channel_id: str, reason: str = "normal") -> None:
         await self.request(
             "DELETE", f"/channels/{channel_id}", params={"reason": reason}, missing_ok=True

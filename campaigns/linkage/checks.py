@@ -8,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
-from campaigns.linkage.spec import BILLS, INSTALLMENTS, PERSONS, Column, Entity, Kind
+from campaigns.linkage.spec import BILLS, INSTALLMENTS, PERSONS, Column, Entity
 from campaigns.linkage.staging import converted_table
 
 REQUIRED = "必須項目が空です (required value missing)"
@@ -149,7 +149,3 @@ def column_header(entity: Entity, key: str, headers: dict[str, str]) -> str:
     """The header as the file wrote it (Japanese or English), else the spec's Japanese."""
     column: Column = entity.column(key)
     return headers.get(key, column.ja)
-
-
-def is_mapped(column: Column) -> bool:
-    return column.kind is not Kind.TEXT
