@@ -165,6 +165,8 @@ async def merge_phones(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
               from {converted_table(PHONES)} c) s
         order by person_id, key, rec
     """, tenant_id)
+    await conn.execute("create index on src_phones (person_id, key)")
+    await conn.execute("analyze src_phones")
     key = "coalesce(t.phone_e164, 'raw:' || t.phone_raw)"
     updated = await conn.execute(f"""
         update phones t set kind = s.kind, phone_raw = s.phone_raw, is_valid = s.valid,
