@@ -330,57 +330,61 @@ async def merge_plans(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
     return counts
 
 
-async def merge_accounts(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
-    columns = [
-        ("person_id", "p.id"), ("tax_type", "c.tax_type"),
-        ("auto_debit", "c.auto_debit::boolean"), ("bank_name", "c.bank_name"),
-        ("branch_name", "c.branch_name"), *_text_pair("holder_name"),
-        ("start_fiscal_year", "c.start_fiscal_year::smallint"),
-        ("start_installment", "c.start_installment::smallint"),
-        *_date_pair("cancelled_on"), ("failure_reason", "c.failure_reason"),
-    ]
-    counts = await _upsert(conn, tenant_id, table="bank_accounts", entity=ACCOUNTS,
-                           conflict="(tenant_id, person_id, coalesce(tax_type, ''))",
+async def _merge_person_owned(
+    conn: asyncpg.Connection, tenant_id: UUID, *, table: str, entity: Entity, conflict: str,
+    columns: list[tuple[str, str]], same_row: str,
+) -> Counts:
+    """Upsert rows that hang off a person, then flag the person-owned rows the file no longer
+    has; `same_row` matches a target row x to a converted row c of the same person."""
+    counts = await _upsert(conn, tenant_id, table=table, entity=entity, conflict=conflict,
                            columns=columns, join=PERSON_JOIN)
     counts.missing = await _flag_missing(
-        conn, tenant_id, "bank_accounts",
-        f"select x.id from {converted_table(ACCOUNTS)} c {PERSON_JOIN} join bank_accounts x"
-        " on x.person_id = p.id and coalesce(x.tax_type, '') = coalesce(c.tax_type, '')",
+        conn, tenant_id, table,
+        f"select x.id from {converted_table(entity)} c {PERSON_JOIN} join {table} x"
+        f" on x.person_id = p.id and {same_row}",
     )
     return counts
+
+
+async def merge_accounts(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
+    return await _merge_person_owned(
+        conn, tenant_id, table="bank_accounts", entity=ACCOUNTS,
+        conflict="(tenant_id, person_id, coalesce(tax_type, ''))",
+        columns=[
+            ("person_id", "p.id"), ("tax_type", "c.tax_type"),
+            ("auto_debit", "c.auto_debit::boolean"), ("bank_name", "c.bank_name"),
+            ("branch_name", "c.branch_name"), *_text_pair("holder_name"),
+            ("start_fiscal_year", "c.start_fiscal_year::smallint"),
+            ("start_installment", "c.start_installment::smallint"),
+            *_date_pair("cancelled_on"), ("failure_reason", "c.failure_reason"),
+        ],
+        same_row="coalesce(x.tax_type, '') = coalesce(c.tax_type, '')",
+    )
 
 
 async def merge_corporations(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
-    columns = [
-        ("person_id", "p.id"), ("name_raw", "c.corporation_name_raw"),
-        ("name", "c.corporation_name"), ("postal_code", "c.postal_code"),
-        *_text_pair("address"), ("phone_raw", "c.phone_raw"), ("phone_e164", "c.phone"),
-        ("designation_number", "c.designation_number"),
-    ]
-    counts = await _upsert(conn, tenant_id, table="corporations", entity=CORPORATIONS,
-                           conflict="(tenant_id, person_id, name)", columns=columns,
-                           join=PERSON_JOIN)
-    counts.missing = await _flag_missing(
-        conn, tenant_id, "corporations",
-        f"select x.id from {converted_table(CORPORATIONS)} c {PERSON_JOIN} join corporations x"
-        " on x.person_id = p.id and x.name = c.corporation_name",
+    return await _merge_person_owned(
+        conn, tenant_id, table="corporations", entity=CORPORATIONS,
+        conflict="(tenant_id, person_id, name)",
+        columns=[
+            ("person_id", "p.id"), ("name_raw", "c.corporation_name_raw"),
+            ("name", "c.corporation_name"), ("postal_code", "c.postal_code"),
+            *_text_pair("address"), ("phone_raw", "c.phone_raw"), ("phone_e164", "c.phone"),
+            ("designation_number", "c.designation_number"),
+        ],
+        same_row="x.name = c.corporation_name",
     )
-    return counts
 
 
 async def merge_agents(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
-    columns = [
-        ("person_id", "p.id"), ("kind", "c.agent_kind"), ("name_raw", "c.agent_name_raw"),
-        ("name", "c.agent_name"), ("postal_code", "c.postal_code"), *_text_pair("address"),
-        ("phone_raw", "c.phone_raw"), ("phone_e164", "c.phone"),
-        *_date_pair("registered_on"),
-    ]
-    counts = await _upsert(conn, tenant_id, table="agents", entity=AGENTS,
-                           conflict="(tenant_id, person_id, kind, name)", columns=columns,
-                           join=PERSON_JOIN)
-    counts.missing = await _flag_missing(
-        conn, tenant_id, "agents",
-        f"select x.id from {converted_table(AGENTS)} c {PERSON_JOIN} join agents x"
-        " on x.person_id = p.id and x.kind = c.agent_kind and x.name = c.agent_name",
+    return await _merge_person_owned(
+        conn, tenant_id, table="agents", entity=AGENTS,
+        conflict="(tenant_id, person_id, kind, name)",
+        columns=[
+            ("person_id", "p.id"), ("kind", "c.agent_kind"), ("name_raw", "c.agent_name_raw"),
+            ("name", "c.agent_name"), ("postal_code", "c.postal_code"), *_text_pair("address"),
+            ("phone_raw", "c.phone_raw"), ("phone_e164", "c.phone"),
+            *_date_pair("registered_on"),
+        ],
+        same_row="x.kind = c.agent_kind and x.name = c.agent_name",
     )
-    return counts
