@@ -3,11 +3,14 @@
 #
 # Uses the system's asterisk when one is on PATH, with a private config and run folder so the
 # system's own configuration is never touched. Otherwise (Debian 12 has no asterisk package)
-# builds a Debian sid chroot with debootstrap, cached in .rig/ (about 40 s the first time).
+# builds a Debian sid chroot with debootstrap (about 40 s the first time), cached once per
+# machine in $SAIKOKU_CACHE_DIR (default /var/cache/saikoku) so every clone — CI's included —
+# reuses it instead of downloading it again.
 # Every start renders asterisk-conf/ with the service's settings (saikoku pbx conf).
 source "$(dirname "$0")/lib.sh"
 
-CHROOT="$RIG_DIR/asterisk-sid"
+CACHE_DIR="${SAIKOKU_CACHE_DIR:-/var/cache/saikoku}"
+CHROOT="$CACHE_DIR/asterisk-sid"
 PIDFILE="$RIG_DIR/asterisk.pid"
 LOGFILE="$RIG_DIR/asterisk.log"
 
@@ -40,6 +43,7 @@ ensure() {
     [ "$(id -u)" = 0 ] || die "building the Asterisk chroot needs root (debootstrap, chroot)"
     unmount_all
     rm -rf --one-file-system "$CHROOT"
+    mkdir -p "$CACHE_DIR"
     say "building the Asterisk chroot (Debian sid) in $CHROOT"
     debootstrap --variant=minbase sid "$CHROOT" $(debian_mirror) >"$RIG_DIR/debootstrap.log" 2>&1 \
         || die "debootstrap failed, see $RIG_DIR/debootstrap.log"
