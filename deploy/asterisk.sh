@@ -11,16 +11,18 @@ source "$(dirname "$0")/lib.sh"
 
 CACHE_DIR="${SAIKOKU_CACHE_DIR:-/var/cache/saikoku}"
 CHROOT="$CACHE_DIR/asterisk-sid"
-PIDFILE="$RIG_DIR/asterisk.pid"
 LOGFILE="$RIG_DIR/asterisk.log"
 
 if command -v asterisk >/dev/null 2>&1 && [ -z "${SAIKOKU_FORCE_CHROOT:-}" ]; then
     MODE=system
     SYSROOT="$RIG_DIR/asterisk-system"
     ETC="$SYSROOT/etc"
+    PIDFILE="$RIG_DIR/asterisk.pid"
 else
     MODE=chroot
     ETC="$CHROOT/etc/asterisk"
+    # Beside the shared chroot, not in the clone: whichever clone started it, one runs.
+    PIDFILE="$CACHE_DIR/asterisk.pid"
 fi
 
 debian_mirror() {
