@@ -114,9 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--ring-timeout", type=float, default=15.0)
     demo.set_defaults(run=_demo_calls)
 
-    from saikoku.linkage_cli import add_commands
+    from saikoku import campaign_cli, linkage_cli
 
-    add_commands(sub)
+    linkage_cli.add_commands(sub)
+    campaign_cli.add_commands(sub)
     return parser
 
 
