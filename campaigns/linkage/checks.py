@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from campaigns.linkage.spec import BILLS, INSTALLMENTS, PERSONS, Column, Entity
-from campaigns.linkage.staging import converted_table
+from campaigns.linkage.staging import BILL_MATCH, converted_table
 
 REQUIRED = "必須項目が空です (required value missing)"
 DUPLICATE = "同じキーの行がファイル内で重複しています (duplicate key in file)"
@@ -82,24 +82,21 @@ async def unknown_persons(
     return [CellError(r["rec"], "resident_number", r["val"], UNKNOWN_PERSON) for r in rows]
 
 
-_BILL_MATCH = ("b.tax_type = c.tax_type and b.fiscal_year = c.fiscal_year::smallint"
-               " and b.notice_number = c.notice_number")
+
 
 
 async def unknown_bills(
     conn: asyncpg.Connection, entity: Entity, tenant_id: UUID, bills_in_import: bool
 ) -> list[CellError]:
     staged = (
-        f" and not exists (select 1 from {converted_table(BILLS)} b"
-        " where b.tax_type = c.tax_type and b.fiscal_year = c.fiscal_year"
-        " and b.notice_number = c.notice_number)"
+        f" and not exists (select 1 from {converted_table(BILLS)} b where {BILL_MATCH})"
         if bills_in_import else ""
     )
     rows = await conn.fetch(
         f"select rec, notice_number_raw as val from {converted_table(entity)} c"
         " where c.notice_number is not null and c.tax_type is not null"
         " and c.fiscal_year is not null"
-        f" and not exists (select 1 from tax_bills b where b.tenant_id = $1 and {_BILL_MATCH})"
+        f" and not exists (select 1 from tax_bills b where b.tenant_id = $1 and {BILL_MATCH})"
         + staged + " order by rec",
         tenant_id,
     )
@@ -120,8 +117,8 @@ async def unknown_installments(
         " where c.installment_no is not null and c.notice_number is not null"
         " and c.tax_type is not null and c.fiscal_year is not null"
         " and not exists (select 1 from tax_bills b join installments i on i.bill_id = b.id"
-        f"   where b.tenant_id = $1 and {_BILL_MATCH}"
-        "   and i.installment_no = c.installment_no::smallint)" + staged + " order by rec",
+        f"   where b.tenant_id = $1 and {BILL_MATCH}"
+        "   and i.installment_no = c.installment_no)" + staged + " order by rec",
         tenant_id,
     )
     return [CellError(r["rec"], "installment_no", r["val"], UNKNOWN_INSTALLMENT) for r in rows]

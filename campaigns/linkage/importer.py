@@ -7,6 +7,7 @@ The import itself is recorded (who, when, checksums, counts) whether it succeeds
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -258,6 +259,4 @@ async def _merge(
 
 
 def _json(value: object) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False)

@@ -22,7 +22,7 @@ from campaigns.linkage.spec import (
     RECEIPTS,
     Entity,
 )
-from campaigns.linkage.staging import converted_table
+from campaigns.linkage.staging import BILL_MATCH, converted_table
 
 
 @dataclass
@@ -51,15 +51,11 @@ def _date_pair(key: str) -> list[tuple[str, str]]:
     return [(key, _d(key)), (f"{key}_raw", f'c."{key}_raw"')]
 
 
-PERSON = ("(select p.id from persons p where p.tenant_id = $1"
-          " and p.resident_number = c.resident_number)")
-BILL = ("(select b.id from tax_bills b where b.tenant_id = $1 and b.tax_type = c.tax_type"
-        " and b.fiscal_year = c.fiscal_year::smallint and b.notice_number = c.notice_number)")
 
 
 PERSON_JOIN = "join persons p on p.tenant_id = $1 and p.resident_number = c.resident_number"
-BILL_JOIN = ("join tax_bills b on b.tenant_id = $1 and b.tax_type = c.tax_type"
-             " and b.fiscal_year = c.fiscal_year and b.notice_number = c.notice_number")
+# The checks have made sure every person and bill named exists, so inner joins lose nothing.
+BILL_JOIN = f"join tax_bills b on b.tenant_id = $1 and {BILL_MATCH}"
 
 
 async def _upsert(
@@ -156,13 +152,13 @@ async def merge_phones(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
     await conn.execute(f"""
         create temp table src_phones on commit drop as
         select distinct on (person_id, key) * from (
-            select {PERSON} as person_id, c.rec, c.phone_raw, c.phone as e164,
+            select p.id as person_id, c.rec, c.phone_raw, c.phone as e164,
                    coalesce(c.line_type, c.phone_kind, 'unknown') as kind,
                    coalesce(c.phone_valid, false) as valid,
                    case when coalesce(c.phone_valid, false) then null
                         else coalesce(c.phone_reason, 'invalid') end as reason,
                    coalesce(c.phone, 'raw:' || c.phone_raw) as key
-              from {converted_table(PHONES)} c) s
+              from {converted_table(PHONES)} c {PERSON_JOIN}) s
         order by person_id, key, rec
     """, tenant_id)
     await conn.execute("create index on src_phones (person_id, key)")
@@ -253,16 +249,13 @@ async def merge_receipts(
 ) -> Counts:
     """Receipts are a feed: each is recorded once (by its 収納番号). When they arrive
     without an installments snapshot, they also raise the installments' paid amounts."""
-    installment = (
-        f"(select i.id from installments i where i.bill_id = {BILL}"
-        " and i.installment_no = c.installment_no::smallint)"
-    )
     new = await conn.fetch(f"""
         insert into receipts (tenant_id, installment_id, kind, amount, received_on,
                               received_on_raw, booked_on, booked_on_raw, import_id, source_ref)
-        select $1, {installment}, c.receipt_kind, c.amount::bigint, c.received_on::date,
+        select $1, i.id, c.receipt_kind, c.amount::bigint, c.received_on::date,
                c.received_on_raw, c.booked_on::date, c.booked_on_raw, $2, c.receipt_number
-          from {converted_table(RECEIPTS)} c
+          from {converted_table(RECEIPTS)} c {BILL_JOIN}
+          join installments i on i.bill_id = b.id and i.installment_no = c.installment_no
         on conflict (tenant_id, source_ref) where source_ref is not null do nothing
         returning installment_id, kind, amount
     """, tenant_id, import_id)
@@ -301,10 +294,10 @@ async def merge_history(conn: asyncpg.Connection, tenant_id: UUID, import_id: UU
     inserted = await conn.execute(f"""
         insert into history (tenant_id, person_id, source, contacted_at, contacted_at_raw,
                              {', '.join(HISTORY_FIELDS)}, import_id, source_ref)
-        select distinct on ({digest}) $1, {PERSON}, 'import',
+        select distinct on ({digest}) $1, p.id, 'import',
                c.contacted_at::timestamp at time zone 'Asia/Tokyo', c.contacted_at_raw,
                {', '.join(f'c.{f}' for f in HISTORY_FIELDS)}, $2, {digest}
-          from {converted_table(HISTORY)} c
+          from {converted_table(HISTORY)} c {PERSON_JOIN}
         on conflict (tenant_id, source_ref) where source_ref is not null do nothing
     """, tenant_id, import_id)
     rows = await conn.fetchval(f"select count(*) from {converted_table(HISTORY)}")

@@ -14,6 +14,10 @@ from campaigns.linkage import values
 from campaigns.linkage.files import SourceFile, utf8_chunks
 from campaigns.linkage.spec import Column, Entity, Kind
 
+# A converted row c names its bill b (tax_bills or conv_bills) by these three typed columns.
+BILL_MATCH = ("b.tax_type = c.tax_type and b.fiscal_year = c.fiscal_year"
+              " and b.notice_number = c.notice_number")
+
 
 def staging_table(entity: Entity) -> str:
     return f"stg_{entity.key}"
