@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -16,7 +17,8 @@ from saikoku.settings import Settings, load_settings
 from store import migrate
 from store.db import create_pool, ensure_database
 
-TEST_DATABASE = "saikoku_test"
+# Separate work trees on one machine can each run the suite against their own database.
+TEST_DATABASE = os.environ.get("SAIKOKU_TEST_DATABASE", "saikoku_test")
 
 
 @pytest.fixture(autouse=True)
