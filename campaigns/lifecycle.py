@@ -26,7 +26,7 @@ class TransitionError(SaikokuError):
 
 
 async def transition(
-    conn: asyncpg.Connection, campaign_id: UUID, to_status: str, *,
+    conn: asyncpg.Connection, tenant_id: UUID, campaign_id: UUID, to_status: str, *,
     changed_by: UUID | None, reason: str | None = None,
 ) -> str:
     """Move the campaign, or raise TransitionError saying which moves are possible.
@@ -35,7 +35,8 @@ async def transition(
         raise TransitionError(f"unknown campaign state {to_status!r}")
     async with conn.transaction():
         row = await conn.fetchrow(
-            "select tenant_id, status from campaigns where id = $1 for update", campaign_id
+            "select tenant_id, status from campaigns where id = $1 and tenant_id = $2"
+            " for update", campaign_id, tenant_id,
         )
         if row is None:
             raise TransitionError(f"no campaign {campaign_id}")

@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any
 from uuid import UUID
 
-import asyncpg
-
 from dialer.ami_messages import OriginateOutcome, OriginateResult
+from store.db import Executor
 
 # What an OriginateResponse outcome means for the attempt row when no hangup cause says more
 # (the cause, when known, decides: see attempt_status_for_cause in store/migrations/0002).
@@ -43,7 +42,6 @@ class Attempt:
     ended_at: datetime | None
 
 
-Executor: TypeAlias = "asyncpg.Pool | asyncpg.Connection"
 
 
 async def _update_and_log(

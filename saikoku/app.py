@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import asyncpg
 import structlog
 from aiohttp import web
 
@@ -23,13 +22,13 @@ from dialer.calls import CallPlacer
 from saikoku.errors import ConfigurationError
 from saikoku.settings import Settings
 from saikoku.supervision import consume_queue, spawn_supervised
+from saikoku.web import auth, campaign_api
+from saikoku.web.keys import POOL, SETTINGS
 from store import migrate
 from store.db import create_pool
 
 log = structlog.get_logger(__name__)
 
-SETTINGS = web.AppKey("settings", Settings)
-POOL = web.AppKey("pool", asyncpg.Pool)
 AMI = web.AppKey("ami", AmiClient)
 ARI = web.AppKey("ari", AriClient)
 ARI_EVENTS = web.AppKey("ari_events", AriEventStream)
@@ -124,9 +123,17 @@ async def health(request: web.Request) -> web.Response:
     )
 
 
-def create_app(settings: Settings) -> web.Application:
-    app = web.Application()
+def create_app(settings: Settings, *, with_pbx: bool = True) -> web.Application:
+    """The whole service; `with_pbx=False` gives the database and web side alone (used by
+    tests of the API, and by a console that only reads)."""
+    app = web.Application(middlewares=[auth.session_middleware])
     app[SETTINGS] = settings
-    app.cleanup_ctx.extend([_database, _ami, _ari, _call_handling])
-    app.router.add_get("/healthz", health)
+    app.cleanup_ctx.append(_database)
+    if with_pbx:
+        app.cleanup_ctx.extend([_ami, _ari, _call_handling])
+        app.router.add_get("/healthz", health)
+    app.router.add_post("/api/login", auth.login)
+    app.router.add_post("/api/logout", auth.logout)
+    app.router.add_get("/api/me", auth.me)
+    campaign_api.add_routes(app)
     return app

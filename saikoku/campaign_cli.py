@@ -90,7 +90,7 @@ def plan_command(settings: Settings, args: argparse.Namespace) -> int:
 def transition_command(settings: Settings, args: argparse.Namespace) -> int:
     async def work(conn: asyncpg.Connection, tenant_id: UUID) -> dict[str, str]:
         by = await _user_id(conn, tenant_id, args.by)
-        previous = await transition(conn, UUID(args.campaign), args.to, changed_by=by,
+        previous = await transition(conn, tenant_id, UUID(args.campaign), args.to, changed_by=by,
                                     reason=args.reason)
         return {"campaign_id": args.campaign, "from": previous, "to": args.to}
 

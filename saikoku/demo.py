@@ -10,8 +10,9 @@ from aiohttp import web
 
 from dialer import attempts
 from dialer.calls import DialOptions
-from saikoku.app import AMI, ARI_EVENTS, PLACER, POOL, create_app
+from saikoku.app import AMI, ARI_EVENTS, PLACER, create_app
 from saikoku.settings import Settings
+from saikoku.web.keys import POOL
 
 # The sipp debtor population (tests/sipp/debtor_uas.xml) behaves by the number's last digit.
 DEMO_DEBTORS = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -17,6 +17,9 @@ from saikoku.supervision import Backoff
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
+
+# What a query can run on: the pool (one statement, own transaction) or a held connection.
+Executor: TypeAlias = "asyncpg.Pool | asyncpg.Connection"
 
 SCHEMA = "saikoku"
 

@@ -74,10 +74,11 @@ async def test_concurrent_claims_never_share_a_person(
 async def test_paused_campaign_yields_no_targets(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> None:
     campaign_id, user_id = await campaign_with_people(pool, tenant_id, 5)
     async with pool.acquire() as conn:
-        await transition(conn, campaign_id, "paused", changed_by=user_id, reason="昼休み")
+        await transition(conn, tenant_id, campaign_id, "paused", changed_by=user_id,
+                         reason="昼休み")
     assert await claim(pool, campaign_id, 5, "w") == []
     async with pool.acquire() as conn:
-        await transition(conn, campaign_id, "running", changed_by=user_id)
+        await transition(conn, tenant_id, campaign_id, "running", changed_by=user_id)
     assert len(await claim(pool, campaign_id, 5, "w")) == 5
 
 
@@ -121,11 +122,11 @@ async def test_lifecycle_refuses_impossible_moves_and_records_each_one(
     campaign_id, user_id = await campaign_with_people(pool, tenant_id, 1, status="draft")
     async with pool.acquire() as conn:
         with pytest.raises(TransitionError, match="can move to: ready, stopped"):
-            await transition(conn, campaign_id, "running", changed_by=user_id)
+            await transition(conn, tenant_id, campaign_id, "running", changed_by=user_id)
         for state in ("ready", "running", "paused", "completed"):
-            await transition(conn, campaign_id, state, changed_by=user_id)
+            await transition(conn, tenant_id, campaign_id, state, changed_by=user_id)
         with pytest.raises(TransitionError, match="finished"):
-            await transition(conn, campaign_id, "running", changed_by=user_id)
+            await transition(conn, tenant_id, campaign_id, "running", changed_by=user_id)
     changes = await pool.fetch(
         "select from_status, to_status, changed_by from campaign_status_changes"
         " where campaign_id = $1 order by id", campaign_id,

@@ -12,7 +12,8 @@ from aiohttp import web
 from dialer import attempts
 from dialer.attempts import Attempt
 from dialer.calls import DialOptions
-from saikoku.app import PLACER, POOL
+from saikoku.app import PLACER
+from saikoku.web.keys import POOL
 from tests.pbx.conftest import wait_trunk
 from tests.pbx.rig import SippPhone
 

@@ -1,0 +1,165 @@
+"""Login, logout, and the checks every API request passes: a live session, a CSRF token on
+anything that changes state, and the role the route needs. Refusals are access-logged and
+answered with a short message that reveals nothing (no personal data, no which-part-was-wrong).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import asyncpg
+import structlog
+from aiohttp import web
+
+from saikoku import audit
+from saikoku.passwords import verify_password
+from saikoku.settings import Settings
+from saikoku.web import sessions
+from saikoku.web.keys import POOL, SETTINGS, USER
+from saikoku.web.responses import json_error
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+CSRF_HEADER = "X-CSRF-Token"
+# Paths that answer without a session.
+PUBLIC_PATHS = frozenset({"/api/login", "/healthz"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def actor_of(request: web.Request) -> audit.Actor:
+    user = request[USER]
+    return audit.Actor(user.tenant_id, user.user_id, user.login, request.remote)
+
+
+async def _refuse(
+    request: web.Request, status: int, code: str, message: str, action: str,
+    actor: audit.Actor | None = None,
+) -> web.Response:
+    if actor is not None:
+        await audit.record(
+            request.app[POOL], actor, action, object_type="http",
+            object_id=f"{request.method} {request.path}",
+        )
+    log.info("request_refused", code=code, method=request.method, path=request.path)
+    return json_error(status, code, message)
+
+
+@web.middleware
+async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not request.path.startswith("/api/") or request.path in PUBLIC_PATHS:
+        return await handler(request)
+    settings: Settings = request.app[SETTINGS]
+    token = request.cookies.get(sessions.COOKIE)
+    user = None
+    if token:
+        user = await sessions.resume(
+            request.app[POOL], token, timedelta(minutes=settings.session_idle_minutes)
+        )
+    if user is None:
+        return await _refuse(request, 401, "login_required", "ログインしてください。",
+                             "session_missing")
+    request[USER] = user
+    if request.method not in _SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or not _same(sent, user.csrf_token):
+            return await _refuse(request, 403, "csrf", "画面を読み込み直してください。",
+                                 "csrf_rejected", actor_of(request))
+    return await handler(request)
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
+
+
+def require_role(*roles: str) -> Callable[[Handler], Handler]:
+    """Only these roles may call the route; anyone else is refused and access-logged."""
+
+    def wrap(handler: Handler) -> Handler:
+        async def checked(request: web.Request) -> web.StreamResponse:
+            if request[USER].role not in roles:
+                return await _refuse(request, 403, "forbidden", "この操作の権限がありません。",
+                                     "forbidden", actor_of(request))
+            return await handler(request)
+
+        return checked
+
+    return wrap
+
+
+_BAD_LOGIN = "ログインID・パスワードが正しくないか、アカウントがロックされています。"
+
+
+async def login(request: web.Request) -> web.Response:
+    settings: Settings = request.app[SETTINGS]
+    pool: asyncpg.Pool = request.app[POOL]
+    try:
+        body = await request.json()
+        tenant, login_id, password = (str(body[k]) for k in ("tenant", "login", "password"))
+    except (ValueError, KeyError, TypeError):
+        return json_error(400, "bad_request", "tenant, login and password are required")
+    async with pool.acquire() as conn, conn.transaction():
+        user = await conn.fetchrow(
+            "select u.id, u.tenant_id, u.password_hash, u.role, u.display_name,"
+            " coalesce(u.locked_until > now(), false) as locked"
+            " from users u join tenants t on t.id = u.tenant_id"
+            " where t.code = $1 and u.login_id = $2 and u.disabled_at is null for update of u",
+            tenant, login_id,
+        )
+        good = verify_password(user["password_hash"] if user else None, password)
+        if user is None:
+            return json_error(401, "bad_login", _BAD_LOGIN)
+        actor = audit.Actor(user["tenant_id"], user["id"], login_id, request.remote)
+        if user["locked"] or not good:
+            await _count_failure(conn, user["id"], settings)
+            await audit.record(conn, actor, "login_failed",
+                               reason="locked" if user["locked"] else "bad_password")
+            return json_error(401, "bad_login", _BAD_LOGIN)
+        await conn.execute(
+            "update users set failed_logins = 0, locked_until = null where id = $1", user["id"]
+        )
+        token, csrf = await sessions.open_session(
+            conn, user["tenant_id"], user["id"], request.remote,
+            timedelta(hours=settings.session_max_hours),
+        )
+        await audit.record(conn, actor, "login")
+    response = web.json_response(
+        {"role": user["role"], "display_name": user["display_name"], "csrf_token": csrf}
+    )
+    response.set_cookie(
+        sessions.COOKIE, token, httponly=True, samesite="Strict",
+        secure=settings.web_cookie_secure, path="/",
+    )
+    return response
+
+
+async def _count_failure(conn: asyncpg.Connection, user_id: Any, settings: Settings) -> None:
+    await conn.execute(
+        "update users set failed_logins = failed_logins + 1,"
+        " locked_until = case when failed_logins + 1 >= $2"
+        "   then now() + make_interval(mins => $3) else locked_until end"
+        " where id = $1",
+        user_id, settings.login_lock_after, settings.login_lock_minutes,
+    )
+
+
+async def logout(request: web.Request) -> web.Response:
+    token = request.cookies.get(sessions.COOKIE)
+    if token:
+        await sessions.end(request.app[POOL], token)
+    await audit.record(request.app[POOL], actor_of(request), "logout")
+    response = web.json_response({"ok": True})
+    response.del_cookie(sessions.COOKIE, path="/")
+    return response
+
+
+async def me(request: web.Request) -> web.Response:
+    user = request[USER]
+    return web.json_response({
+        "login": user.login, "display_name": user.display_name, "role": user.role,
+        "csrf_token": user.csrf_token, "phone_endpoint": user.phone_endpoint,
+    })

@@ -1,0 +1,13 @@
+"""Typed keys for what the application and each request carry."""
+
+from __future__ import annotations
+
+import asyncpg
+from aiohttp import web
+
+from saikoku.settings import Settings
+from saikoku.web.sessions import SessionUser
+
+SETTINGS = web.AppKey("settings", Settings)
+POOL = web.AppKey("pool", asyncpg.Pool)
+USER = web.RequestKey("user", SessionUser)

@@ -1,0 +1,73 @@
+"""Browser sessions kept in PostgreSQL. The cookie carries a random token; the table holds only
+its SHA-256, so reading the table opens no session. Sessions end on logout, after an idle
+period, at a maximum age, or when the user is disabled."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import UUID
+
+from store.db import Executor
+
+COOKIE = "saikoku_session"
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    tenant_id: UUID
+    user_id: UUID
+    login: str
+    display_name: str
+    role: str
+    csrf_token: str
+    phone_endpoint: str | None
+
+
+def _hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def open_session(
+    conn: Executor, tenant_id: UUID, user_id: UUID, client_addr: str | None, max_age: timedelta
+) -> tuple[str, str]:
+    """A new session for a user whose password was just checked: (cookie token, CSRF token)."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    await conn.execute(
+        "insert into web_sessions (token_hash, tenant_id, user_id, csrf_token, expires_at,"
+        " client_addr) values ($1, $2, $3, $4, now() + $5, $6::inet)",
+        _hash(token), tenant_id, user_id, csrf, max_age, client_addr,
+    )
+    return token, csrf
+
+
+async def resume(conn: Executor, token: str, idle: timedelta) -> SessionUser | None:
+    """The session's user if the session is still good, touching its last-seen time."""
+    row = await conn.fetchrow(
+        """
+        update web_sessions s set last_seen_at = now()
+        from users u
+        where s.token_hash = $1 and s.ended_at is null and s.expires_at > now()
+          and s.last_seen_at > now() - $2::interval
+          and u.tenant_id = s.tenant_id and u.id = s.user_id and u.disabled_at is null
+        returning s.tenant_id, s.user_id, u.login_id, u.display_name, u.role, s.csrf_token,
+                  u.phone_endpoint
+        """,
+        _hash(token), idle,
+    )
+    if row is None:
+        return None
+    return SessionUser(
+        tenant_id=row["tenant_id"], user_id=row["user_id"], login=row["login_id"],
+        display_name=row["display_name"], role=row["role"], csrf_token=row["csrf_token"],
+        phone_endpoint=row["phone_endpoint"],
+    )
+
+
+async def end(conn: Executor, token: str) -> None:
+    await conn.execute(
+        "update web_sessions set ended_at = now() where token_hash = $1 and ended_at is null",
+        _hash(token),
+    )

@@ -1,0 +1,52 @@
+"""The web application on a real socket against the real test database (no PBX)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from saikoku.app import create_app
+from saikoku.passwords import hash_password
+from saikoku.settings import Settings
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+async def web_client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[TestClient[Any, Any]]:
+    client: TestClient[Any, Any] = TestClient(TestServer(create_app(settings, with_pbx=False)))
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def tenant_code(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> str:
+    code: str = await pool.fetchval("select code from tenants where id = $1", tenant_id)
+    return code
+
+
+async def add_user(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, login: str, role: str, phone: str | None = None
+) -> uuid.UUID:
+    user_id: uuid.UUID = await pool.fetchval(
+        "insert into users (tenant_id, login_id, display_name, role, password_hash,"
+        " phone_endpoint) values ($1, $2, $3, $4, $5, $6) returning id",
+        tenant_id, login, f"{role} {login}", role, hash_password(PASSWORD), phone,
+    )
+    return user_id
+
+
+async def log_in(client: TestClient[Any, Any], tenant: str, login: str) -> str:
+    """Logs the client in (the cookie jar keeps the session); returns the CSRF token."""
+    response = await client.post(
+        "/api/login", json={"tenant": tenant, "login": login, "password": PASSWORD}
+    )
+    assert response.status == 200, await response.text()
+    token: str = (await response.json())["csrf_token"]
+    return token
