@@ -54,3 +54,32 @@ class AriClient:
         """online / offline / unknown, as Asterisk's qualify last saw the endpoint."""
         endpoint = await self.request("GET", f"/endpoints/{technology}/{resource}")
         return str(endpoint["state"])
+
+    async def create_bridge(self, bridge_id: str, kind: str = "mixing") -> None:
+        await self.request("POST", f"/bridges/{bridge_id}", params={"type": kind})
+
+    async def destroy_bridge(self, bridge_id: str) -> None:
+        await self.request("DELETE", f"/bridges/{bridge_id}", missing_ok=True)
+
+    async def add_to_bridge(self, bridge_id: str, channel_id: str) -> None:
+        await self.request(
+            "POST", f"/bridges/{bridge_id}/addChannel", params={"channel": channel_id}
+        )
+
+    async def originate_to_app(
+        self, channel_id: str, endpoint: str, app: str, app_args: str, *,
+        timeout_s: int = 30, caller_id: str | None = None,
+    ) -> None:
+        """Call `endpoint`; once answered the channel enters Stasis `app` with `app_args`."""
+        params = {"endpoint": endpoint, "app": app, "appArgs": app_args,
+                  "channelId": channel_id, "timeout": str(timeout_s)}
+        if caller_id:
+            params["callerId"] = caller_id
+        await self.request("POST", "/channels", params=params)
+
+    async def continue_in_dialplan(self, channel_id: str, context: str) -> None:
+        """Hand the channel back to the dialplan at `context`,s,1 (it leaves Stasis)."""
+        await self.request(
+            "POST", f"/channels/{channel_id}/continue",
+            params={"context": context, "extension": "s", "priority": "1"}, missing_ok=True,
+        )

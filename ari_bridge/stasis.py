@@ -1,8 +1,11 @@
-"""What the Stasis application does with each call that enters it.
+"""What the Stasis application does with each call that enters or leaves it.
 
-Outbound calls enter as Stasis(saikoku,outbound,<attempt>,<AMDSTATUS>,<AMDCAUSE>) once answered
-(asterisk-conf/extensions.conf). Until operator bridging exists, an answered outbound call is
-recorded and released; inbound calls are released with a log line.
+- `operator,<user id>`: an operator's phone answered its nailed-up line → their bridge.
+- `outbound,<attempt>,<AMDSTATUS>,<AMDCAUSE>` (asterisk-conf/extensions.conf): an answered
+  outbound call. A machine is released; a person (or AMD off / not sure) is bridged to an
+  operator or, if none is free in time, hears the courtesy message.
+- anything else (inbound, until the inbound queue exists) is released with a log line.
+Leaving Stasis ends an operator's line or starts the operator's wrap-up.
 """
 
 from __future__ import annotations
@@ -13,46 +16,69 @@ import asyncpg
 import structlog
 from structlog.contextvars import bound_contextvars
 
+from ari_bridge.call_center import LINE_PREFIX, CallCenter
 from ari_bridge.client import AriClient
-from ari_bridge.events import AriEvent, StasisStart
+from ari_bridge.events import AriEvent, ChannelDestroyed, StasisEnd, StasisStart
 from dialer import attempts
 from store.db import with_retry
 
 log = structlog.get_logger(__name__)
 
+MACHINE = "MACHINE"
+
+
+def _uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
+
 
 class StasisApp:
-    def __init__(self, pool: asyncpg.Pool, ari: AriClient) -> None:
+    def __init__(self, pool: asyncpg.Pool, ari: AriClient, center: CallCenter) -> None:
         self._pool = pool
         self._ari = ari
+        self._center = center
 
     async def handle(self, event: AriEvent) -> None:
         if isinstance(event, StasisStart):
             await self._on_start(event)
+        elif isinstance(event, StasisEnd | ChannelDestroyed):
+            await self._on_leave(event.channel.id)
 
     async def _on_start(self, event: StasisStart) -> None:
         kind = event.args[0] if event.args else ""
-        if kind == "outbound" and len(event.args) >= 2:
+        user_id = _uuid(event.args[1]) if len(event.args) >= 2 else None
+        if kind == "operator" and user_id is not None:
+            await self._center.on_line_answered(event.channel.id, user_id)
+        elif kind == "outbound" and len(event.args) >= 2:
             await self._on_outbound(event)
         else:
             log.warning("stasis_call_not_routed", kind=kind, channel_id=event.channel.id)
             await self._ari.hangup(event.channel.id)
 
+    async def _on_leave(self, channel_id: str) -> None:
+        if channel_id.startswith(LINE_PREFIX):
+            await self._center.on_line_ended(channel_id)
+        elif (attempt_id := _uuid(channel_id)) is not None:
+            await self._center.caller_left(attempt_id)
+
     async def _on_outbound(self, event: StasisStart) -> None:
         _, attempt_text, *amd = event.args
-        try:
-            attempt_id = uuid.UUID(attempt_text)
-        except ValueError:
+        attempt_id = _uuid(attempt_text)
+        if attempt_id is None:
             log.error("stasis_bad_attempt_id", channel_id=event.channel.id)
             await self._ari.hangup(event.channel.id)
             return
         amd_status = amd[0] if amd else None
         amd_cause = amd[1] if len(amd) > 1 else None
         with bound_contextvars(attempt_id=str(attempt_id)):
-            known = await with_retry(
+            tenant_id = await with_retry(
                 lambda: attempts.record_stasis_entry(self._pool, attempt_id, amd_status, amd_cause),
                 what="stasis_entry",
             )
-            log.info("stasis_outbound", amd_status=amd_status, known=known)
-            # No operator bridging yet: release the call politely.
-            await self._ari.hangup(event.channel.id)
+            log.info("stasis_outbound", amd_status=amd_status, known=tenant_id is not None)
+            if tenant_id is None or amd_status == MACHINE:
+                await self._ari.hangup(event.channel.id)
+                return
+            await self._center.connect(attempt_id, tenant_id)

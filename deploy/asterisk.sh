@@ -78,8 +78,14 @@ ast() {  # run the asterisk binary against the rig's instance
     fi
 }
 
+# The rig's operator phones are one sipp auto-answer process on a fixed port (tests/sipp/
+# operator_phone_uas.xml); a real center's phones register instead (leave this unset there).
+RIG_OPERATOR_CONTACT="sip:{endpoint}@127.0.0.1:5072"
+
 configure() {
-    "$SAIKOKU" pbx conf --dest "$ETC" >/dev/null
+    SAIKOKU_OPERATOR_PHONE_CONTACT="${SAIKOKU_OPERATOR_PHONE_CONTACT-$RIG_OPERATOR_CONTACT}" \
+        "$SAIKOKU" pbx conf --dest "$ETC" >/dev/null
+    courtesy_sound
     if [ "$MODE" = system ]; then
         local moddir
         moddir="$(sed -n 's/^astmoddir *=> *//p' /etc/asterisk/asterisk.conf 2>/dev/null | head -n1)"
@@ -101,6 +107,20 @@ CONF
         printf '127.0.0.1 localhost %s\n::1 localhost ip6-localhost\n' "$(hostname)" > "$CHROOT/etc/hosts"
         mkdir -p "$CHROOT/var/run/asterisk"
     fi
+}
+
+# The courtesy message of abandoned calls, spoken from the rendered text (a recorded human
+# voice can replace the file: SAIKOKU_COURTESY_WAV=/path/to/file.wav, any rate, mono).
+courtesy_sound() {
+    local dir
+    if [ "$MODE" = system ]; then dir="/usr/share/asterisk/sounds/saikoku"; else dir="$CHROOT/usr/share/asterisk/sounds/saikoku"; fi
+    mkdir -p "$dir"
+    local src="${SAIKOKU_COURTESY_WAV:-}"
+    if [ -z "$src" ]; then
+        src="$RIG_DIR/courtesy-tts.wav"
+        espeak-ng -v ja -s 170 -w "$src" "$(cat "$ETC/courtesy-message.txt")"
+    fi
+    sox "$src" -r 8000 -c 1 -b 16 "$dir/courtesy.wav"
 }
 
 start() {

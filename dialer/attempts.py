@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import asyncpg
+
 from dialer.ami_messages import OriginateOutcome, OriginateResult
 from store.db import Executor
 
@@ -46,9 +48,10 @@ class Attempt:
 
 async def _update_and_log(
     conn: Executor, update_sql: str, args: tuple[Any, ...], kind: str, detail: dict[str, Any]
-) -> str | None:
+) -> asyncpg.Record | None:
     """Run one UPDATE of call_attempts and append the transition to call_attempt_events, in
-    one statement. Returns the row's status after the update, None when no row matched."""
+    one statement. Returns the row's status and tenant after the update, None when no row
+    matched."""
     n = len(args)
     sql = f"""
         with changed as ({update_sql} returning tenant_id, id, status),
@@ -56,10 +59,10 @@ async def _update_and_log(
             insert into call_attempt_events (tenant_id, attempt_id, kind, detail)
             select tenant_id, id, ${n + 1}, ${n + 2}::text::jsonb from changed
         )
-        select status from changed
+        select status, tenant_id from changed
     """
-    status: str | None = await conn.fetchval(sql, *args, kind, json.dumps(detail))
-    return status
+    row: asyncpg.Record | None = await conn.fetchrow(sql, *args, kind, json.dumps(detail))
+    return row
 
 
 async def create(
@@ -155,9 +158,10 @@ async def record_hangup(
 
 async def record_stasis_entry(
     conn: Executor, attempt_id: UUID, amd_status: str | None, amd_cause: str | None
-) -> bool:
-    """The answered call reached our Stasis app. Returns False for an unknown attempt."""
-    status = await _update_and_log(
+) -> UUID | None:
+    """The answered call reached our Stasis app. Returns its tenant, None for an unknown
+    attempt."""
+    row = await _update_and_log(
         conn,
         """
         update call_attempts
@@ -171,7 +175,39 @@ async def record_stasis_entry(
         (attempt_id, amd_status or None, amd_cause or None),
         "stasis_start", {"amd_status": amd_status, "amd_cause": amd_cause},
     )
-    return status is not None
+    return None if row is None else UUID(str(row["tenant_id"]))
+
+
+async def record_connected(conn: Executor, attempt_id: UUID, operator_id: UUID) -> None:
+    """The answered call was bridged to this operator."""
+    await _update_and_log(
+        conn,
+        """
+        update call_attempts
+           set status = case when status in ('dialing', 'answered') then 'connected'
+                             else status end,
+               operator_id = coalesce(operator_id, $2),
+               connected_at = coalesce(connected_at, now())
+         where id = $1
+        """,
+        (attempt_id, operator_id),
+        "connected", {"operator_id": str(operator_id)},
+    )
+
+
+async def record_abandoned(conn: Executor, attempt_id: UUID, waited_s: float) -> None:
+    """A live answer that no operator took in time: it hears the courtesy message."""
+    await _update_and_log(
+        conn,
+        """
+        update call_attempts
+           set status = case when status in ('dialing', 'answered') then 'abandoned'
+                             else status end
+         where id = $1
+        """,
+        (attempt_id,),
+        "abandoned", {"waited_s": round(waited_s, 3)},
+    )
 
 
 async def unresolved_attempt_ids(conn: Executor) -> list[UUID]:
@@ -186,7 +222,7 @@ async def close_lost(conn: Executor, attempt_id: UUID, detail: str) -> str:
     """The channel is gone and we missed how it ended: settle the row from the facts we saw
     (answer, hangup cause). Returns the status it ends with; `unknown` rows are never
     redialed blindly."""
-    status = await _update_and_log(
+    row = await _update_and_log(
         conn,
         """
         update call_attempts
@@ -202,7 +238,7 @@ async def close_lost(conn: Executor, attempt_id: UUID, detail: str) -> str:
         (attempt_id, detail),
         "reconciled", {"detail": detail},
     )
-    return status or "unknown"
+    return "unknown" if row is None else str(row["status"])
 
 
 async def fetch(conn: Executor, attempt_id: UUID) -> Attempt | None:

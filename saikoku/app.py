@@ -7,6 +7,7 @@ them — and shutdown runs in reverse.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,16 +15,18 @@ import aiohttp
 import structlog
 from aiohttp import web
 
+from ari_bridge.call_center import CallCenter
 from ari_bridge.client import AriClient
 from ari_bridge.stasis import StasisApp
 from ari_bridge.stream import AriEventStream, AriStreamConfig
 from dialer.ami import AmiClient, AmiConfig
 from dialer.calls import CallPlacer
-from saikoku.errors import ConfigurationError
+from saikoku.errors import ConfigurationError, NotReadyError, PbxError
 from saikoku.settings import Settings
 from saikoku.supervision import consume_queue, spawn_supervised
-from saikoku.web import auth, campaign_api
+from saikoku.web import auth, campaign_api, operator_api
 from saikoku.web.keys import POOL, SETTINGS
+from saikoku.web.operator_api import CALL_CENTER
 from store import migrate
 from store.db import create_pool
 
@@ -86,7 +89,8 @@ async def _ari(app: web.Application) -> AsyncIterator[None]:
 async def _call_handling(app: web.Application) -> AsyncIterator[None]:
     pool, ami, ari_events = app[POOL], app[AMI], app[ARI_EVENTS]
     placer = CallPlacer(pool, ami)
-    stasis = StasisApp(pool, app[ARI])
+    center = CallCenter(pool, app[ARI], app[SETTINGS].ari_app)
+    stasis = StasisApp(pool, app[ARI], center)
     tasks: set[asyncio.Task[Any]] = set()
     spawn_supervised(
         tasks, "ami-events", lambda: consume_queue(ami.events, placer.handle_ami_event, "ami")
@@ -97,7 +101,12 @@ async def _call_handling(app: web.Application) -> AsyncIterator[None]:
     # Events sent while AMI was down are lost: settle what ended meanwhile on every reconnect.
     ami.readiness.on_ready(lambda: spawn_supervised(tasks, "reconcile", _reconcile(placer)))
     app[PLACER] = placer
+    app[CALL_CENTER] = center
     yield
+    # Release every operator's line; a PBX already gone has released them itself.
+    for operator in center.desk.all():
+        with contextlib.suppress(PbxError, NotReadyError):
+            await center.sign_out(operator.user_id, by=None)
     for task in list(tasks):
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -132,6 +141,7 @@ def create_app(settings: Settings, *, with_pbx: bool = True) -> web.Application:
     if with_pbx:
         app.cleanup_ctx.extend([_ami, _ari, _call_handling])
         app.router.add_get("/healthz", health)
+        operator_api.add_routes(app)
     app.router.add_post("/api/login", auth.login)
     app.router.add_post("/api/logout", auth.logout)
     app.router.add_get("/api/me", auth.me)

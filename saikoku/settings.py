@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     # Operators' desk phones: op001 … opNNN; each password is derived from this secret.
     operator_phone_secret: SecretStr
     operator_phone_count: int = Field(default=20, ge=1, le=999)
+    # Desk phones at fixed addresses need no registration: e.g. "sip:{endpoint}@10.0.0.5:5060".
+    # Unset, phones register with their endpoint name and password.
+    operator_phone_contact: str | None = Field(default=None, pattern=r"^sips?:.*\{endpoint\}")
+
+    # Who the center speaks for: said in the courtesy message of an abandoned call and printed
+    # on letters.
+    office_name: str = Field(default="さいこく区 税務課", min_length=1, max_length=60)
+    # The same in kana, for the spoken message (the speech synthesiser reads no kanji).
+    office_name_kana: str = Field(default="さいこくく ぜいむか", pattern=r"^[ぁ-ゖァ-ヺー 　、]+$")
+    call_center_number: str = Field(default="03-0000-0000", pattern=r"^[0-9][0-9-]{5,15}$")
 
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)

@@ -24,7 +24,7 @@ create table saikoku.web_sessions (
 );
 create index web_sessions_user_idx on saikoku.web_sessions (user_id) where ended_at is null;
 
--- Operator availability for the dialer (ready / paused / wrap_up / offline), with who made
+-- Operator availability for the dialer (dialer/operators.py), with who made
 -- each change: the operator, a supervisor, or the system (null: e.g. the phone went away).
 create table saikoku.operator_state_changes (
   id bigint generated always as identity primary key,
@@ -33,7 +33,8 @@ create table saikoku.operator_state_changes (
   changed_by uuid,
   at timestamptz not null default now(),
   from_state text,
-  to_state text not null check (to_state in ('offline','ready','paused','talking','wrap_up')),
+  to_state text not null
+    check (to_state in ('offline','connecting','ready','paused','talking','wrap_up')),
   reason text,
   foreign key (tenant_id, operator_id) references saikoku.users (tenant_id, id) on delete cascade
 );

@@ -16,7 +16,6 @@ from tests.pbx.rig import SippPhone, deploy
 BASE_URL = web.AppKey("test_base_url", str)
 
 
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/pbx/" in str(item.fspath):
@@ -38,6 +37,16 @@ def asterisk() -> Iterator[None]:
 def debtors(settings: Settings, asterisk: None) -> Iterator[SippPhone]:
     """The carrier with its population of debtors (tests/sipp/debtor_uas.xml)."""
     phone = SippPhone("debtors", "debtor_uas.xml", settings.trunk_port, 32000, 5090)
+    phone.start()
+    yield phone
+    phone.stop()
+
+
+@pytest.fixture(scope="session")
+def operator_phones(asterisk: None) -> Iterator[SippPhone]:
+    """Every operator desk phone (op001…): one auto-answering sipp on the rig's fixed contact
+    (deploy/asterisk.sh renders the endpoints with sip:<endpoint>@127.0.0.1:5072)."""
+    phone = SippPhone("operators", "operator_phone_uas.xml", 5072, 32010, 5092)
     phone.start()
     yield phone
     phone.stop()
@@ -69,10 +78,16 @@ def free_tcp_port() -> int:
 
 
 async def wait_trunk(app: web.Application, state: str, timeout_s: float = 10.0) -> None:
-    """Ask Asterisk to qualify the trunk now and wait until it reports `state`."""
+    await wait_endpoint(app, "trunk", state, timeout_s)
+
+
+async def wait_endpoint(
+    app: web.Application, endpoint: str, state: str, timeout_s: float = 10.0
+) -> None:
+    """Ask Asterisk to qualify a PJSIP endpoint now and wait until it reports `state`."""
     async with asyncio.timeout(timeout_s):
         while True:
-            await app[AMI].action({"Action": "PJSIPQualify", "Endpoint": "trunk"})
+            await app[AMI].action({"Action": "PJSIPQualify", "Endpoint": endpoint})
             await asyncio.sleep(0.3)
-            if await app[ARI].endpoint_state("PJSIP", "trunk") == state:
+            if await app[ARI].endpoint_state("PJSIP", endpoint) == state:
                 return

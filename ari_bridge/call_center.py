@@ -1,0 +1,197 @@
+"""Operators' nailed-up lines and the bridging of answered calls, on ARI.
+
+An operator who signs in has their phone called once (channel `opline-…`); when they answer,
+the channel waits in the operator's own mixing bridge (`opbridge-<user id>`). An answered
+outbound call that enters Stasis is added to the bridge of the operator who has been ready the
+longest: one REST call, no ringing. If nobody is free within the connect deadline (2 s from
+entering Stasis, i.e. from answer, or from the end of AMD when AMD runs) the caller hears the
+courtesy message and the attempt counts as abandoned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from uuid import UUID
+
+import asyncpg
+import structlog
+
+from ari_bridge.client import AriClient
+from dialer import attempts
+from dialer.operators import Change, Operator, OperatorDesk, OperatorState
+from saikoku.errors import NotReadyError, PbxError
+from store.db import with_retry
+
+log = structlog.get_logger(__name__)
+
+LINE_PREFIX = "opline-"
+ABANDONED_CONTEXT = "saikoku-abandoned"
+CONNECT_DEADLINE_S = 2.0
+
+
+def bridge_id_for(user_id: UUID) -> str:
+    return f"opbridge-{user_id}"
+
+
+class CallCenter:
+    def __init__(
+        self, pool: asyncpg.Pool, ari: AriClient, app: str, *,
+        desk: OperatorDesk | None = None, clock: Callable[[], float] = time.monotonic,
+        connect_deadline_s: float = CONNECT_DEADLINE_S, line_ring_timeout_s: int = 30,
+    ) -> None:
+        self._pool = pool
+        self._ari = ari
+        self._app = app
+        self.desk = desk or OperatorDesk()
+        self._clock = clock
+        self._deadline = connect_deadline_s
+        self._line_ring_timeout = line_ring_timeout_s
+        # Woken whenever an operator becomes ready, so callers waiting for one re-check.
+        self._operator_free = asyncio.Condition()
+
+    # --- operators ---------------------------------------------------------------------------
+
+    async def sign_in(self, user_id: UUID, tenant_id: UUID, endpoint: str) -> None:
+        """Call the operator's phone; they become ready when they answer it."""
+        change = self.desk.sign_in(user_id, tenant_id, endpoint, self._clock())
+        await self._record(change, by=user_id)
+        channel_id = f"{LINE_PREFIX}{uuid.uuid4()}"
+        operator = self.desk.get(user_id)
+        assert operator is not None
+        operator.line_channel = channel_id
+        try:
+            await self._ari.create_bridge(bridge_id_for(user_id))
+            await self._ari.originate_to_app(
+                channel_id, f"PJSIP/{endpoint}", self._app, f"operator,{user_id}",
+                timeout_s=self._line_ring_timeout,
+            )
+        except (PbxError, NotReadyError):
+            await self._line_gone(operator, "phone could not be called")
+            raise
+
+    async def sign_out(self, user_id: UUID, by: UUID | None) -> None:
+        operator = self.desk.get(user_id)
+        if operator is None or operator.state is OperatorState.OFFLINE:
+            return
+        line = operator.line_channel
+        await self._line_gone(operator, "signed out", by=by)
+        if line:
+            await self._ari.hangup(line)
+
+    async def set_ready(self, user_id: UUID, ready: bool) -> OperatorState:
+        change = self.desk.set_ready(user_id, ready, self._clock())
+        if change is not None:
+            await self._record(change, by=user_id)
+            await self._wake_if_ready(change)
+        operator = self.desk.get(user_id)
+        assert operator is not None
+        return operator.state
+
+    async def end_call(self, user_id: UUID) -> bool:
+        """The operator hangs up on the caller; their own line stays open for the next call."""
+        operator = self.desk.get(user_id)
+        if operator is None or operator.attempt_id is None:
+            return False
+        await self._ari.hangup(str(operator.attempt_id))
+        return True
+
+    async def on_line_answered(self, channel_id: str, user_id: UUID) -> None:
+        """The operator's phone answered and entered Stasis: park it in their bridge."""
+        operator = self.desk.get(user_id)
+        if operator is None or operator.line_channel != channel_id:
+            await self._ari.hangup(channel_id)     # a stale line from an earlier sign-in
+            return
+        bridge = bridge_id_for(user_id)
+        await self._ari.add_to_bridge(bridge, channel_id)
+        change = self.desk.line_up(user_id, channel_id, bridge, self._clock())
+        if change is not None:
+            await self._record(change, by=None)
+            await self._wake_if_ready(change)
+
+    async def on_line_ended(self, channel_id: str) -> None:
+        operator = self.desk.operator_of_line(channel_id)
+        if operator is not None:
+            await self._line_gone(operator, "phone line ended")
+
+    async def _line_gone(self, operator: Operator, reason: str, by: UUID | None = None) -> None:
+        caller = operator.attempt_id
+        change = self.desk.line_down(operator.user_id, self._clock(), reason)
+        if change is not None:
+            await self._record(change, by=by)
+        if caller is not None:
+            # Nobody is left to talk to the caller.
+            await self._ari.hangup(str(caller))
+        await self._ari.destroy_bridge(bridge_id_for(operator.user_id))
+
+    # --- callers -----------------------------------------------------------------------------
+
+    async def connect(self, attempt_id: UUID, tenant_id: UUID) -> Operator | None:
+        """Bridge an answered live call to the longest-ready operator, or abandon it."""
+        started = self._clock()
+        operator = await self._wait_for_operator(tenant_id, attempt_id, started)
+        if operator is None:
+            waited = self._clock() - started
+            await self._ari.continue_in_dialplan(str(attempt_id), ABANDONED_CONTEXT)
+            await with_retry(lambda: attempts.record_abandoned(self._pool, attempt_id, waited),
+                             what="abandoned")
+            log.info("call_abandoned", waited_s=round(waited, 3))
+            return None
+        assert operator.bridge_id is not None
+        try:
+            await self._ari.add_to_bridge(operator.bridge_id, str(attempt_id))
+        except PbxError:
+            # The caller hung up in the meantime (channel gone): the operator is free again.
+            await self.caller_left(attempt_id)
+            return None
+        await with_retry(
+            lambda: attempts.record_connected(self._pool, attempt_id, operator.user_id),
+            what="connected",
+        )
+        log.info("call_connected", operator_id=str(operator.user_id),
+                 waited_s=round(self._clock() - started, 3))
+        return operator
+
+    async def _wait_for_operator(
+        self, tenant_id: UUID, attempt_id: UUID, started: float
+    ) -> Operator | None:
+        async with self._operator_free:
+            while True:
+                taken = self.desk.take_longest_ready(tenant_id, attempt_id, self._clock())
+                if taken is not None:
+                    operator, change = taken
+                    await self._record(change, by=None)
+                    return operator
+                remaining = self._deadline - (self._clock() - started)
+                if remaining <= 0:
+                    return None
+                try:
+                    async with asyncio.timeout(remaining):
+                        await self._operator_free.wait()
+                except TimeoutError:
+                    return None
+
+    async def caller_left(self, attempt_id: UUID) -> None:
+        """The caller's channel left Stasis (hung up, or sent to the courtesy message)."""
+        change = self.desk.call_ended(attempt_id, self._clock())
+        if change is not None:
+            await self._record(change, by=None)
+
+    async def _wake_if_ready(self, change: Change) -> None:
+        if change.to_state is OperatorState.READY:
+            async with self._operator_free:
+                self._operator_free.notify_all()
+
+    async def _record(self, change: Change, by: UUID | None) -> None:
+        await with_retry(
+            lambda: self._pool.execute(
+                "insert into operator_state_changes"
+                " (tenant_id, operator_id, changed_by, from_state, to_state, reason)"
+                " values ($1, $2, $3, $4, $5, $6)",
+                change.tenant_id, change.user_id, by, change.from_state.value,
+                change.to_state.value, change.reason,
+            ),
+            what="operator_state",
+        )

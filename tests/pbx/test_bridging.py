@@ -1,0 +1,140 @@
+"""Operators' nailed-up lines and answered calls bridged to them, on real Asterisk and sipp:
+the operator signs in over HTTP, their sipp phone is called and kept open, a debtor's answer
+joins their bridge; with nobody ready the debtor hears the courtesy message."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import asyncpg
+import pytest
+from aiohttp import web
+
+from dialer.calls import DialOptions
+from saikoku.app import PLACER
+from saikoku.passwords import hash_password
+from saikoku.web.keys import POOL
+from tests.pbx.conftest import BASE_URL, wait_endpoint
+from tests.pbx.rig import SippPhone
+
+PASSWORD = "operator-pass-123"
+
+
+class Desk:
+    """An operator's browser: a logged-in HTTP session against the service."""
+
+    def __init__(self, http: aiohttp.ClientSession, base: str, csrf: str) -> None:
+        self.http, self.base, self.csrf = http, base, csrf
+
+    async def post(self, path: str, body: Any = None) -> dict[str, Any]:
+        async with self.http.post(self.base + path, json=body or {},
+                                  headers={"X-CSRF-Token": self.csrf}) as response:
+            data: dict[str, Any] = await response.json()
+            assert response.status == 200, data
+            return data
+
+    async def state(self) -> str:
+        async with self.http.get(self.base + "/api/operator/state") as response:
+            return str((await response.json())["state"])
+
+    async def wait_state(self, state: str, timeout_s: float = 10.0) -> None:
+        async with asyncio.timeout(timeout_s):
+            while await self.state() != state:
+                await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def operator(
+    service: web.Application, operator_phones: SippPhone, tenant_id: uuid.UUID,
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[tuple[uuid.UUID, Desk]]:
+    pool: asyncpg.Pool = service[POOL]
+    endpoint = "op002" if "paused" in request.node.name else "op001"
+    await pool.execute("update users set phone_endpoint = null where phone_endpoint = $1",
+                       endpoint)
+    await wait_endpoint(service, endpoint, "online")
+    code = await pool.fetchval("select code from tenants where id = $1", tenant_id)
+    user_id = await pool.fetchval(
+        "insert into users (tenant_id, login_id, display_name, role, password_hash,"
+        " phone_endpoint) values ($1, 'op1', 'オペレーター1', 'operator', $2, $3)"
+        " on conflict (tenant_id, login_id) do update set phone_endpoint = excluded.phone_endpoint"
+        " returning id", tenant_id, hash_password(PASSWORD), endpoint,
+    )
+    # unsafe=True: keep cookies from an IP-address host (127.0.0.1), as browsers do.
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        base = service[BASE_URL]
+        async with http.post(base + "/api/login", json={
+                "tenant": code, "login": "op1", "password": PASSWORD}) as response:
+            assert response.status == 200
+            desk = Desk(http, base, (await response.json())["csrf_token"])
+        yield user_id, desk
+        await desk.post("/api/operator/sign-out")
+
+
+async def wait_attempt(pool: asyncpg.Pool, attempt_id: uuid.UUID, status: str) -> asyncpg.Record:
+    async with asyncio.timeout(20):
+        while True:
+            row = await pool.fetchrow("select * from call_attempts where id = $1", attempt_id)
+            if row is not None and row["status"] == status:
+                return row
+            await asyncio.sleep(0.05)
+
+
+async def dial(service: web.Application, tenant_id: uuid.UUID, number: str) -> uuid.UUID:
+    result = await service[PLACER].place(
+        tenant_id=tenant_id, dial_string=f"PJSIP/{number}@trunk",
+        options=DialOptions(ring_timeout_s=15, amd=False),
+    )
+    return result.attempt_id
+
+
+async def test_answered_call_is_bridged_to_the_ready_operator(
+    service: web.Application, tenant_id: uuid.UUID, operator: tuple[uuid.UUID, Desk]
+) -> None:
+    user_id, desk = operator
+    pool: asyncpg.Pool = service[POOL]
+    await desk.post("/api/operator/sign-in")
+    await desk.wait_state("ready")
+    attempt_id = await dial(service, tenant_id, "0312340010")
+    row = await wait_attempt(pool, attempt_id, "connected")
+    assert row["operator_id"] == user_id
+    assert (row["connected_at"] - row["stasis_at"]).total_seconds() < 2
+    assert await desk.state() == "talking"
+    await desk.post("/api/operator/hang-up")
+    await desk.wait_state("wrap_up")
+    ended = await pool.fetchrow("select status, ended_at from call_attempts where id = $1",
+                                attempt_id)
+    assert ended["status"] == "connected"
+    await desk.post("/api/operator/ready", {"ready": True})
+    assert await desk.state() == "ready"
+    states = [r["to_state"] for r in await pool.fetch(
+        "select to_state from operator_state_changes where operator_id = $1 order by id",
+        user_id)]
+    assert states == ["connecting", "ready", "talking", "wrap_up", "ready"]
+
+
+async def test_with_the_operator_paused_the_answer_is_abandoned_politely(
+    service: web.Application, tenant_id: uuid.UUID, operator: tuple[uuid.UUID, Desk]
+) -> None:
+    _, desk = operator
+    pool: asyncpg.Pool = service[POOL]
+    await desk.post("/api/operator/sign-in")
+    await desk.wait_state("ready")
+    await desk.post("/api/operator/ready", {"ready": False})
+    attempt_id = await dial(service, tenant_id, "0312340018")
+    row = await wait_attempt(pool, attempt_id, "abandoned")
+    assert row["operator_id"] is None
+    events = await pool.fetch(
+        "select kind, detail from call_attempt_events where attempt_id = $1 order by id",
+        attempt_id)
+    abandoned = next(e for e in events if e["kind"] == "abandoned")
+    assert 1.9 <= float(json.loads(abandoned["detail"])["waited_s"]) < 2.5
+    async with asyncio.timeout(30):      # the courtesy message plays, then the PBX hangs up
+        while (await pool.fetchval("select hangup_cause from call_attempts where id = $1",
+                                   attempt_id)) is None:
+            await asyncio.sleep(0.1)
