@@ -11,6 +11,7 @@ from dialer.pacing.measures import AbandonRate
 
 MIN_LIVE_ANSWERS = 20  # fewer than this and a single abandon would read as several percent
 SLACK_GAIN = 1.0  # how fast unused budget turns into more risk
+MAX_BOOST = 2.0
 
 
 class Governor:
@@ -21,7 +22,7 @@ class Governor:
         self.stop = self.target + 0.75 * (self.cap - self.target)
 
     def budget(self, abandons: AbandonRate, now: float) -> float | None:
-        """Expected abandons allowed per expected live answer, or None: dial progressively."""
+        """The abandon rate to aim at from now on, or None: dial progressively."""
         abandoned, live = abandons.counts(now)
         if live < MIN_LIVE_ANSWERS:
             return None if abandoned else self.target
@@ -29,5 +30,6 @@ class Governor:
         if rate >= self.stop:
             return None
         if rate <= self.target:
-            return self.target * (1 + SLACK_GAIN * (self.target - rate) / self.target)
+            return self.target * min(1 + SLACK_GAIN * (self.target - rate) / self.target,
+                                     MAX_BOOST)
         return self.target * (self.stop - rate) / (self.stop - self.target)

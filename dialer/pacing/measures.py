@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from dialer.pacing.events import (
     CallAbandoned,
+    CallPlaced,
     CallUnanswered,
     LiveAnswered,
     MachineAnswered,
@@ -133,6 +134,7 @@ def lognormal_quantiles(mean: float, sd: float, count: int) -> list[float]:
 RING_GRID_S = 180  # no call rings longer than this (the ring timeout is far below)
 TALK_GRID_S = 3600
 WRAP_GRID_S = 900
+DIAL_RATE_WINDOW_S = 60.0
 
 
 class CallStats:
@@ -157,9 +159,18 @@ class CallStats:
             WRAP_GRID_S, 300, normal_quantiles(priors.wrap_mean_s, priors.wrap_sd_s, w)
         )
         self.abandons = AbandonRate()
+        self._placed: deque[float] = deque()
+
+    def dial_rate(self, now: float) -> float:
+        """Calls placed per second over the last minute."""
+        while self._placed and self._placed[0] <= now - DIAL_RATE_WINDOW_S:
+            self._placed.popleft()
+        return len(self._placed) / DIAL_RATE_WINDOW_S
 
     def observe(self, event: PacingEvent) -> None:
         match event:
+            case CallPlaced(at=at):
+                self._placed.append(at)
             case CallUnanswered(ring_s=ring_s) | MachineAnswered(ring_s=ring_s):
                 self.live_share.add(False)
                 self.resolved.add(ring_s)

@@ -2,12 +2,14 @@
 
 For each look-ahead horizon h it forecasts, from the measured answer rate, ring times and the
 talk and wrap-up times of busy operators,
-  answers(h) = people answering within h (calls in flight, by their age, plus n new calls),
+  answers(h) = people answering within h: calls in flight (by their age), the calls placed
+               now, and those the next decisions will place at the present pace,
   free(h)    = operators ready now, plus busy ones likely ready within h + 2 s,
-each a sum of independent chances, so roughly normal. Whatever of answers(h) - free(h) is
-positive would be abandoned; the pacer places the largest n whose expected overflow, at the
-worst horizon, stays within the governor's budget of expected live answers. It never places
-fewer calls than progressive would, so it cannot starve operators that progressive would feed.
+each a sum of independent chances, so roughly normal. It adds calls one at a time while the
+next call's own chance of being abandoned — its person answers when answers(h) already reach
+free(h) — stays within the governor's budget. Pricing the marginal call, not the average one,
+puts the few abandons the rule allows where they buy the most talk time. It never places fewer
+calls than progressive would, and the governor falls back to progressive near the cap.
 """
 
 from __future__ import annotations
@@ -31,16 +33,6 @@ from dialer.pacing.measures import (
 from dialer.pacing.snapshot import PacingSnapshot, within_limits
 
 _SQRT2 = math.sqrt(2.0)
-_INV_SQRT2PI = 1.0 / math.sqrt(2.0 * math.pi)
-
-
-def expected_excess(mean: float, var: float) -> float:
-    """E[max(X, 0)] for X normal(mean, var)."""
-    if var <= 1e-12:
-        return max(mean, 0.0)
-    sd = math.sqrt(var)
-    z = mean / sd
-    return mean * 0.5 * (1.0 + math.erf(z / _SQRT2)) + sd * _INV_SQRT2PI * math.exp(-0.5 * z * z)
 
 
 def _rows(table: FloatArray, ages: tuple[float, ...], grid: int) -> FloatArray:
@@ -48,9 +40,14 @@ def _rows(table: FloatArray, ages: tuple[float, ...], grid: int) -> FloatArray:
     return table[index]
 
 
+# How much abandon risk the last call placed may carry per point of target rate: the calls
+# before it carry less, so the day's rate lands near the target (measured in the simulator).
+MARGINAL_PER_TARGET = 2.0
+
+
 class Predictive:
-    def __init__(self, target_pct: float = 2.0, cap_pct: float = 3.0,
-                 ring_timeout_s: float = 25.0, max_lines_per_operator: float = 3.0,
+    def __init__(self, target_pct: float = 2.5, cap_pct: float = 3.0,
+                 ring_timeout_s: float = 30.0, max_lines_per_operator: float = 3.0,
                  priors: Priors | None = None) -> None:
         self.stats = CallStats(priors or Priors(), ring_timeout_s)
         self.forecast = Forecast(self.stats, ring_timeout_s)
@@ -70,42 +67,46 @@ class Predictive:
         if ceiling <= floor:
             return floor
         self.forecast.refresh()
-        risk = _Risk(self.forecast, snapshot)
-        if not risk.acceptable(floor + 1, budget):
-            return floor
-        # Largest acceptable n: double, then halve the gap (risk grows with n).
-        good, step = floor + 1, 1
-        while good + step <= ceiling and risk.acceptable(good + step, budget):
-            good += step
-            step *= 2
-        bad = min(good + step, ceiling + 1)
-        while bad - good > 1:
-            middle = (good + bad) // 2
-            good, bad = (middle, bad) if risk.acceptable(middle, budget) else (good, middle)
-        return good
+        risk = _Risk(self.forecast, snapshot, self.stats.dial_rate(snapshot.now))
+        # Each extra call risks more than the one before: add them while the next one's own
+        # chance of being abandoned stays within the budget.
+        n = floor
+        while n < ceiling and risk.abandon_chance(n + 1) <= MARGINAL_PER_TARGET * budget:
+            n += 1
+        return n
 
 
 class _Risk:
     """The forecast for one snapshot, reduced to per-horizon means and variances."""
 
-    def __init__(self, forecast: Forecast, snapshot: PacingSnapshot) -> None:
+    def __init__(self, forecast: Forecast, snapshot: PacingSnapshot, dial_rate: float) -> None:
         answers = _rows(forecast.answer, snapshot.ringing_s, RING_GRID_S)
         wraps = _rows(forecast.wrap, snapshot.wrapping_s, WRAP_GRID_S)
         talks = _rows(forecast.talk, snapshot.talking_s, TALK_GRID_S)
         free_mean = snapshot.ready + wraps.sum(axis=0) + talks.sum(axis=0)
-        self._gap: list[float] = (answers.sum(axis=0) + snapshot.waiting - free_mean).tolist()
+        # Calls the next decisions will place at the present pace compete for the same
+        # operators (roughly Poisson, so their variance is their mean).
+        later = dial_rate * forecast.later
+        self._gap: list[float] = (
+            answers.sum(axis=0) + snapshot.waiting + later - free_mean).tolist()
         self._var: list[float] = (
             (answers * (1 - answers)).sum(axis=0) + (wraps * (1 - wraps)).sum(axis=0)
-            + (talks * (1 - talks)).sum(axis=0)
+            + (talks * (1 - talks)).sum(axis=0) + later
         ).tolist()
-        self._answered = float(answers[:, -1].sum()) if answers.size else 0.0
-        q = forecast.new_call()
-        self._q: list[float] = q.tolist()
-        self._qvar: list[float] = (q * (1 - q)).tolist()
+        self._q = forecast.new_call
+        self._qvar = [q * (1 - q) for q in self._q]
+        self._when = forecast.new_call_when
 
-    def acceptable(self, n: int, budget: float) -> bool:
-        worst = max(
-            expected_excess(gap + n * q, var + n * qv)
-            for gap, var, q, qv in zip(self._gap, self._var, self._q, self._qvar, strict=True)
-        )
-        return worst <= budget * (self._answered + n * self._q[-1])
+    def abandon_chance(self, n: int) -> float:
+        """If the n-th new call (counting from 1) is answered by a person, the chance that
+        every operator is taken by then: the calls before it (n - 1 new ones included)
+        answering at least as many as there are operators free."""
+        chance = 0.0
+        for gap, var, q, qv, when in zip(self._gap, self._var, self._q, self._qvar, self._when,
+                                         strict=True):
+            if when <= 0.0:
+                continue
+            mean = gap + (n - 1) * q + 0.5  # answers and operators come in whole numbers
+            sd = math.sqrt(var + (n - 1) * qv) or 1e-9
+            chance += when * 0.5 * (1.0 + math.erf(mean / sd / _SQRT2))
+        return chance

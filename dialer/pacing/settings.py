@@ -37,10 +37,10 @@ class PacingSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     mode: Literal["preview", "progressive", "predictive"] = "predictive"
-    target_abandon_pct: float = Field(default=2.0, gt=0, le=RULE_CAP_PCT)
+    target_abandon_pct: float = Field(default=2.5, gt=0, le=RULE_CAP_PCT)
     hard_cap_pct: float = Field(default=RULE_CAP_PCT, gt=0, le=RULE_CAP_PCT)
     max_lines_per_operator: float = Field(default=3.0, ge=1.0, le=5.0)
-    ring_timeout_s: float = Field(default=25.0, le=120.0)
+    ring_timeout_s: float = Field(default=30.0, le=120.0)
     amd_enabled: bool = True
     amd: AmdParameters = AmdParameters()
     machine_action: Literal["hangup", "leave_message"] = "hangup"
