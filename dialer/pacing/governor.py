@@ -1,0 +1,35 @@
+"""The abandon-rate rule as a governor: how much risk the next calls may take.
+
+Below the target the budget grows (a quiet morning leaves room), between the target and a
+point just short of the cap it shrinks to zero, and at the cap (or on an hour with no live
+answers yet to measure by) the caller must dial progressively, which never abandons.
+"""
+
+from __future__ import annotations
+
+from dialer.pacing.measures import AbandonRate
+
+MIN_LIVE_ANSWERS = 20  # fewer than this and a single abandon would read as several percent
+SLACK_GAIN = 1.0  # how fast unused budget turns into more risk
+MAX_BOOST = 2.0
+
+
+class Governor:
+    def __init__(self, target_pct: float, cap_pct: float) -> None:
+        self.target = target_pct / 100
+        self.cap = cap_pct / 100
+        # Throttle to nothing a little before the cap: abandons already ringing still land.
+        self.stop = self.target + 0.75 * (self.cap - self.target)
+
+    def budget(self, abandons: AbandonRate, now: float) -> float | None:
+        """The abandon rate to aim at from now on, or None: dial progressively."""
+        abandoned, live = abandons.counts(now)
+        if live < MIN_LIVE_ANSWERS:
+            return None if abandoned else self.target
+        rate = abandoned / live
+        if rate >= self.stop:
+            return None
+        if rate <= self.target:
+            return self.target * min(1 + SLACK_GAIN * (self.target - rate) / self.target,
+                                     MAX_BOOST)
+        return self.target * (self.stop - rate) / (self.stop - self.target)
