@@ -21,6 +21,7 @@ import structlog
 
 from ari_bridge.client import AriClient
 from dialer import attempts
+from dialer.floor import Floor
 from dialer.operators import Change, Operator, OperatorDesk, OperatorState
 from saikoku.errors import NotReadyError, PbxError
 from store.db import with_retry
@@ -39,13 +40,15 @@ def bridge_id_for(user_id: UUID) -> str:
 class CallCenter:
     def __init__(
         self, pool: asyncpg.Pool, ari: AriClient, app: str, *,
-        desk: OperatorDesk | None = None, clock: Callable[[], float] = time.monotonic,
+        desk: OperatorDesk | None = None, floor: Floor | None = None,
+        clock: Callable[[], float] = time.monotonic,
         connect_deadline_s: float = CONNECT_DEADLINE_S, line_ring_timeout_s: int = 30,
     ) -> None:
         self._pool = pool
         self._ari = ari
         self._app = app
         self.desk = desk or OperatorDesk()
+        self.floor = floor or Floor(self.desk)
         self._clock = clock
         self._deadline = connect_deadline_s
         self._line_ring_timeout = line_ring_timeout_s
@@ -82,7 +85,12 @@ class CallCenter:
             await self._ari.hangup(line)
 
     async def set_ready(self, user_id: UUID, ready: bool) -> OperatorState:
-        change = self.desk.set_ready(user_id, ready, self._clock())
+        operator = self.desk.get(user_id)
+        wrap_started = operator.since if operator else 0.0
+        now = self._clock()
+        change = self.desk.set_ready(user_id, ready, now)
+        if change is not None and change.from_state is OperatorState.WRAP_UP:
+            self.floor.wrap_ended(change.tenant_id, now - wrap_started, now)
         if change is not None:
             await self._record(change, by=user_id)
             await self._wake_if_ready(change)
@@ -128,12 +136,16 @@ class CallCenter:
 
     # --- callers -----------------------------------------------------------------------------
 
+    def answered(self, attempt_id: UUID, *, machine: bool) -> None:
+        self.floor.answered(attempt_id, machine=machine, now=self._clock())
+
     async def connect(self, attempt_id: UUID, tenant_id: UUID) -> Operator | None:
         """Bridge an answered live call to the longest-ready operator, or abandon it."""
         started = self._clock()
         operator = await self._wait_for_operator(tenant_id, attempt_id, started)
         if operator is None:
             waited = self._clock() - started
+            self.floor.abandoned(attempt_id, self._clock())
             await self._ari.continue_in_dialplan(str(attempt_id), ABANDONED_CONTEXT)
             await with_retry(lambda: attempts.record_abandoned(self._pool, attempt_id, waited),
                              what="abandoned")
@@ -146,6 +158,7 @@ class CallCenter:
             # The caller hung up in the meantime (channel gone): the operator is free again.
             await self.caller_left(attempt_id)
             return None
+        self.floor.connected(attempt_id, self._clock())
         await with_retry(
             lambda: attempts.record_connected(self._pool, attempt_id, operator.user_id),
             what="connected",

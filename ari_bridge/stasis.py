@@ -78,6 +78,7 @@ class StasisApp:
                 what="stasis_entry",
             )
             log.info("stasis_outbound", amd_status=amd_status, known=tenant_id is not None)
+            self._center.answered(attempt_id, machine=amd_status == MACHINE)
             if tenant_id is None or amd_status == MACHINE:
                 await self._ari.hangup(event.channel.id)
                 return

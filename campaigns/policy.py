@@ -191,3 +191,11 @@ def _next_on_grid(moment: datetime, step: timedelta) -> datetime:
     seconds = step.total_seconds()
     elapsed = moment.timestamp() % seconds
     return moment + timedelta(seconds=seconds - elapsed)
+
+
+def around_the_clock(**overrides: object) -> ContactPolicy:
+    """Every day type and phone kind open all day: for the rig's tests and the demo, which
+    must place calls whatever the hour (caps and spacing still apply)."""
+    whole_day = (Window(time(0), time.max),)
+    windows = {d: {"landline": whole_day, "mobile": whole_day} for d in DayType}
+    return ContactPolicy(windows=windows, **overrides)  # type: ignore[arg-type]

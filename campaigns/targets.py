@@ -80,6 +80,9 @@ async def next_targets(
              where t.campaign_id = $1 and c.status = 'running'
                and t.state in ('pending', 'callback')
                and (t.next_attempt_at is null or t.next_attempt_at <= $2)
+               -- nobody is ever in two calls at once (another campaign may be calling them)
+               and not exists (select 1 from call_attempts a
+                                where a.person_id = t.person_id and a.ended_at is null)
              order by t.priority desc, t.next_attempt_at nulls first, t.id
              limit $3
                for update of t skip locked

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 from uuid import UUID
 
 import asyncpg
@@ -19,12 +22,37 @@ from dialer.ami_messages import (
     OriginateResult,
     parse_originate_reply,
 )
+from dialer.floor import Floor
+from dialer.operators import OperatorDesk
 from store.db import with_retry
 
 log = structlog.get_logger(__name__)
 
 # The dialplan context every outbound call is answered into (asterisk-conf/extensions.conf).
 OUTBOUND_CONTEXT = "saikoku-outbound"
+
+
+_PACING_OUTCOME: dict[OriginateOutcome, Literal["busy", "no_answer", "failed"]] = {
+    OriginateOutcome.BUSY: "busy", OriginateOutcome.NO_ANSWER: "no_answer",
+}
+
+
+def _outcome_of_cause(cause: int | None) -> Literal["busy", "no_answer", "failed"]:
+    """How an unanswered call ended, for pacing (Q.850: 17 busy, 18/19 no answer)."""
+    if cause == 17:
+        return "busy"
+    if cause in (18, 19):
+        return "no_answer"
+    return "failed"
+
+
+@dataclass(frozen=True)
+class Callee:
+    """Whom a campaign call is for: the attempt row links target, person and number."""
+
+    target_id: UUID
+    person_id: UUID
+    phone_id: UUID
 
 
 @dataclass(frozen=True)
@@ -46,9 +74,15 @@ def attempt_id_of(event: AmiEvent, header: str = "uniqueid") -> UUID | None:
 class CallPlacer:
     """Places calls and keeps their attempt rows true to what Asterisk reports."""
 
-    def __init__(self, pool: asyncpg.Pool, ami: AmiClient) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, ami: AmiClient, *, floor: Floor | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._pool = pool
         self._ami = ami
+        # Told when each call ends, so the pacer sees the floor as it is.
+        self._floor = floor or Floor(OperatorDesk())
+        self._clock = clock
         # From before the row exists until the OriginateResponse is recorded: reconciliation
         # must not close these, since Asterisk may not have their channel yet.
         self._in_flight: set[UUID] = set()
@@ -59,25 +93,30 @@ class CallPlacer:
 
     async def place(
         self, *, tenant_id: UUID, dial_string: str, options: DialOptions,
-        campaign_id: UUID | None = None,
+        campaign_id: UUID | None = None, who: Callee | None = None,
+        attempt_id: UUID | None = None,
     ) -> OriginateResult:
         """Insert the attempt, originate it, and record the OriginateResponse."""
-        attempt_id = uuid.uuid4()
+        attempt_id = attempt_id or uuid.uuid4()
         self._in_flight.add(attempt_id)
         try:
-            return await self._place(attempt_id, tenant_id, dial_string, options, campaign_id)
+            return await self._place(
+                attempt_id, tenant_id, dial_string, options, campaign_id, who
+            )
         finally:
             self._in_flight.discard(attempt_id)
 
     async def _place(
         self, attempt_id: UUID, tenant_id: UUID, dial_string: str, options: DialOptions,
-        campaign_id: UUID | None,
+        campaign_id: UUID | None, who: Callee | None,
     ) -> OriginateResult:
         pool = self._pool
         await attempts.create(
             pool, attempt_id=attempt_id, tenant_id=tenant_id, dial_string=dial_string,
-            campaign_id=campaign_id,
+            campaign_id=campaign_id, target_id=who.target_id if who else None,
+            person_id=who.person_id if who else None, phone_id=who.phone_id if who else None,
         )
+        self._floor.placed(attempt_id, tenant_id, campaign_id, self._clock())
         with bound_contextvars(attempt_id=str(attempt_id), campaign_id=str(campaign_id or "")):
             request = OriginateRequest(
                 attempt_id=attempt_id,
@@ -93,6 +132,7 @@ class CallPlacer:
                 # No OriginateResponse event will come for these: record them here. The
                 # others are recorded by handle_ami_event, in wire order with the Hangup.
                 await self._record_result(result)
+                self._floor.ended(attempt_id, self._clock())
             return result
 
     async def _record_result(self, result: OriginateResult, *, hangup_due: bool = False) -> None:
@@ -109,11 +149,13 @@ class CallPlacer:
         if event.name == "originateresponse":
             attempt_id = attempt_id_of(event, "actionid")
             if attempt_id is not None:
+                result = parse_originate_reply(attempt_id, [event])
+                channel_exists = attempt_id in self._live_channels
                 with bound_contextvars(attempt_id=str(attempt_id)):
-                    await self._record_result(
-                        parse_originate_reply(attempt_id, [event]),
-                        hangup_due=attempt_id in self._live_channels,
-                    )
+                    await self._record_result(result, hangup_due=channel_exists)
+                if result.outcome is not OriginateOutcome.ANSWERED and not channel_exists:
+                    self._floor.ended(attempt_id, self._clock(), _PACING_OUTCOME.get(
+                        result.outcome, "failed"))
             return
         attempt_id = attempt_id_of(event)
         if attempt_id is None:
@@ -134,6 +176,7 @@ class CallPlacer:
                 what="hangup",
             )
             log.info("hangup", cause=cause)
+        self._floor.ended(attempt_id, self._clock(), _outcome_of_cause(cause))
 
     async def reconcile(self) -> int:
         """Settle attempts whose channel Asterisk no longer has. Returns how many were closed.
@@ -152,5 +195,6 @@ class CallPlacer:
                 self._pool, attempt_id, "channel gone while disconnected"
             )
             log.info("attempt_reconciled", attempt_id=str(attempt_id), status=status)
+            self._floor.ended(attempt_id, self._clock())
             closed += 1
         return closed

@@ -19,8 +19,10 @@ from ari_bridge.call_center import CallCenter
 from ari_bridge.client import AriClient
 from ari_bridge.stasis import StasisApp
 from ari_bridge.stream import AriEventStream, AriStreamConfig
+from campaigns.policy import ContactPolicy
 from dialer.ami import AmiClient, AmiConfig
 from dialer.calls import CallPlacer
+from dialer.engine import Dialer
 from saikoku.errors import ConfigurationError, NotReadyError, PbxError
 from saikoku.settings import Settings
 from saikoku.supervision import consume_queue, spawn_supervised
@@ -36,6 +38,7 @@ AMI = web.AppKey("ami", AmiClient)
 ARI = web.AppKey("ari", AriClient)
 ARI_EVENTS = web.AppKey("ari_events", AriEventStream)
 PLACER = web.AppKey("placer", CallPlacer)
+CONTACT_POLICY = web.AppKey("contact_policy", ContactPolicy)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -88,9 +91,11 @@ async def _ari(app: web.Application) -> AsyncIterator[None]:
 
 async def _call_handling(app: web.Application) -> AsyncIterator[None]:
     pool, ami, ari_events = app[POOL], app[AMI], app[ARI_EVENTS]
-    placer = CallPlacer(pool, ami)
     center = CallCenter(pool, app[ARI], app[SETTINGS].ari_app)
+    placer = CallPlacer(pool, ami, floor=center.floor)
     stasis = StasisApp(pool, app[ARI], center)
+    dialer = Dialer(pool, placer, center.floor, policy=app[CONTACT_POLICY],
+                    can_dial=lambda: ami.readiness.ready and ari_events.readiness.ready)
     tasks: set[asyncio.Task[Any]] = set()
     spawn_supervised(
         tasks, "ami-events", lambda: consume_queue(ami.events, placer.handle_ami_event, "ami")
@@ -98,6 +103,7 @@ async def _call_handling(app: web.Application) -> AsyncIterator[None]:
     spawn_supervised(
         tasks, "ari-events", lambda: consume_queue(ari_events.events, stasis.handle, "ari")
     )
+    spawn_supervised(tasks, "dialer", dialer.run)
     # Events sent while AMI was down are lost: settle what ended meanwhile on every reconnect.
     ami.readiness.on_ready(lambda: spawn_supervised(tasks, "reconcile", _reconcile(placer)))
     app[PLACER] = placer
@@ -132,11 +138,16 @@ async def health(request: web.Request) -> web.Response:
     )
 
 
-def create_app(settings: Settings, *, with_pbx: bool = True) -> web.Application:
+def create_app(
+    settings: Settings, *, with_pbx: bool = True, contact_policy: ContactPolicy | None = None
+) -> web.Application:
     """The whole service; `with_pbx=False` gives the database and web side alone (used by
-    tests of the API, and by a console that only reads)."""
+    tests of the API, and by a console that only reads). `contact_policy` replaces the
+    calling rules (windows, caps, spacing) — the rig's tests and the demo open the windows
+    around the clock."""
     app = web.Application(middlewares=[auth.session_middleware])
     app[SETTINGS] = settings
+    app[CONTACT_POLICY] = contact_policy or ContactPolicy()
     app.cleanup_ctx.append(_database)
     if with_pbx:
         app.cleanup_ctx.extend([_ami, _ari, _call_handling])

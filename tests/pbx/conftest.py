@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from aiohttp import web
 
+from campaigns.policy import around_the_clock
 from saikoku.app import AMI, ARI, ARI_EVENTS, create_app
 from saikoku.settings import Settings
 from tests.pbx.rig import SippPhone, deploy
@@ -58,7 +59,7 @@ async def service(
 ) -> AsyncIterator[web.Application]:
     """The service itself, with its real cleanup contexts, connected to the rig and serving
     HTTP on a free port (its base URL is `app[BASE_URL]`)."""
-    app = create_app(settings)
+    app = create_app(settings, contact_policy=around_the_clock())
     port = free_tcp_port()
     app[BASE_URL] = f"http://127.0.0.1:{port}"
     runner = web.AppRunner(app)

@@ -8,44 +8,16 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
-import aiohttp
 import asyncpg
 import pytest
 from aiohttp import web
 
 from dialer.calls import DialOptions
 from saikoku.app import PLACER
-from saikoku.passwords import hash_password
 from saikoku.web.keys import POOL
-from tests.pbx.conftest import BASE_URL, wait_endpoint
+from tests.pbx.desk import Desk, signed_in
 from tests.pbx.rig import SippPhone
-
-PASSWORD = "operator-pass-123"
-
-
-class Desk:
-    """An operator's browser: a logged-in HTTP session against the service."""
-
-    def __init__(self, http: aiohttp.ClientSession, base: str, csrf: str) -> None:
-        self.http, self.base, self.csrf = http, base, csrf
-
-    async def post(self, path: str, body: Any = None) -> dict[str, Any]:
-        async with self.http.post(self.base + path, json=body or {},
-                                  headers={"X-CSRF-Token": self.csrf}) as response:
-            data: dict[str, Any] = await response.json()
-            assert response.status == 200, data
-            return data
-
-    async def state(self) -> str:
-        async with self.http.get(self.base + "/api/operator/state") as response:
-            return str((await response.json())["state"])
-
-    async def wait_state(self, state: str, timeout_s: float = 10.0) -> None:
-        async with asyncio.timeout(timeout_s):
-            while await self.state() != state:
-                await asyncio.sleep(0.05)
 
 
 @pytest.fixture
@@ -53,27 +25,9 @@ async def operator(
     service: web.Application, operator_phones: SippPhone, tenant_id: uuid.UUID,
     request: pytest.FixtureRequest,
 ) -> AsyncIterator[tuple[uuid.UUID, Desk]]:
-    pool: asyncpg.Pool = service[POOL]
     endpoint = "op002" if "paused" in request.node.name else "op001"
-    await pool.execute("update users set phone_endpoint = null where phone_endpoint = $1",
-                       endpoint)
-    await wait_endpoint(service, endpoint, "online")
-    code = await pool.fetchval("select code from tenants where id = $1", tenant_id)
-    user_id = await pool.fetchval(
-        "insert into users (tenant_id, login_id, display_name, role, password_hash,"
-        " phone_endpoint) values ($1, 'op1', 'オペレーター1', 'operator', $2, $3)"
-        " on conflict (tenant_id, login_id) do update set phone_endpoint = excluded.phone_endpoint"
-        " returning id", tenant_id, hash_password(PASSWORD), endpoint,
-    )
-    # unsafe=True: keep cookies from an IP-address host (127.0.0.1), as browsers do.
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        base = service[BASE_URL]
-        async with http.post(base + "/api/login", json={
-                "tenant": code, "login": "op1", "password": PASSWORD}) as response:
-            assert response.status == 200
-            desk = Desk(http, base, (await response.json())["csrf_token"])
-        yield user_id, desk
-        await desk.post("/api/operator/sign-out")
+    async with signed_in(service, tenant_id, "op1", endpoint) as operator:
+        yield operator
 
 
 async def wait_attempt(pool: asyncpg.Pool, attempt_id: uuid.UUID, status: str) -> asyncpg.Record:
