@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)
 
+    # The sender and the number to call, printed on reminder letters (催告書).
+    office_name: str = "さいこく区役所"
+    call_center_phone: str = "03-0000-0000"
+    call_center_hours: str = "平日 8:30〜17:15"
+
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
