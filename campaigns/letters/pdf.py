@@ -32,7 +32,8 @@ def render(letters: Sequence[Letter], issue: Issue) -> tuple[bytes, list[Placed]
     # The initial font is ours too: a default Helvetica would sit in the file unembedded,
     # which print shops' preflight checks reject.
     canvas = Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1,
-                    initialFontName=MINCHO, initialFontSize=10)
+                    initialFontName=MINCHO,  # type: ignore[arg-type]  # stubs say float
+                    initialFontSize=10)
     # Document metadata travels with the file: no personal data in it.
     canvas.setTitle(f"催告書 {issue.batch_ref}")
     canvas.setAuthor(f"{issue.sender.office} {issue.sender.division}")
