@@ -37,6 +37,9 @@ async def _campaign(conn: asyncpg.Connection, tenant_id: UUID, id_or_name: str) 
 
 
 def letters_command(settings: Settings, args: argparse.Namespace) -> int:
+    if args.after_attempts < 1 or (args.limit is not None and args.limit < 1):
+        raise ConfigurationError("--after-attempts and --limit must be at least 1")
+
     async def work(conn: asyncpg.Connection, tenant_id: UUID) -> dict[str, Any]:
         campaign = await _campaign(conn, tenant_id, args.campaign)
         if args.by:

@@ -20,8 +20,8 @@ from campaigns.letters.content import Sender
 from campaigns.linkage.importer import import_files
 from campaigns.linkage.synth import write_synthetic_ward
 from campaigns.policy import TOKYO
-from saikoku.cli import main
 from tests.db.linkage_files import small_export
+from tests.db.test_campaign_cli import run_cli
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=TOKYO)
 SENDER = Sender("さいこく区役所", "税務課 納税係", "03-0000-0000", "平日 8:30〜17:15")
@@ -37,6 +37,16 @@ async def ready_campaign(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> tuple[uuid
         " values ($1, 'R8 催告', 'ready', $2) returning id", tenant_id, user_id,
     )
     return campaign_id, user_id
+
+
+@pytest.fixture
+async def small_campaign(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """A ready campaign over the small export: 1001 has a good mobile number, 1002's only
+    number is invalid, 1003 is deceased."""
+    assert (await import_files(pool, tenant_id, small_export(tmp_path), imported_by="t")).ok
+    return await ready_campaign(pool, tenant_id)
 
 
 async def batch(
@@ -98,11 +108,10 @@ async def test_pdf_has_one_page_per_letter_and_the_manifest_matches_it(
 
 
 async def test_letters_go_to_people_without_a_usable_phone_once(
-    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path,
+    small_campaign: tuple[uuid.UUID, uuid.UUID],
 ) -> None:
-    # 1001 has a good mobile number; 1002's only number is invalid; 1003 is deceased.
-    assert (await import_files(pool, tenant_id, small_export(tmp_path), imported_by="t")).ok
-    campaign_id, user_id = await ready_campaign(pool, tenant_id)
+    campaign_id, user_id = small_campaign
 
     first = await batch(pool, tenant_id, campaign_id, user_id, tmp_path / "out")
     assert first.letters == 1
@@ -115,10 +124,10 @@ async def test_letters_go_to_people_without_a_usable_phone_once(
 
 
 async def test_failed_calls_earn_a_letter_after_n_attempts(
-    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path,
+    small_campaign: tuple[uuid.UUID, uuid.UUID],
 ) -> None:
-    assert (await import_files(pool, tenant_id, small_export(tmp_path), imported_by="t")).ok
-    campaign_id, user_id = await ready_campaign(pool, tenant_id)
+    campaign_id, user_id = small_campaign
     await batch(pool, tenant_id, campaign_id, user_id, tmp_path / "out")   # 1002's letter
     await pool.execute(
         "insert into call_attempts (tenant_id, campaign_id, person_id, dial_string, status,"
@@ -137,10 +146,10 @@ async def test_failed_calls_earn_a_letter_after_n_attempts(
 
 
 async def test_the_audit_row_holds_ids_and_counts_only(
-    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path,
+    small_campaign: tuple[uuid.UUID, uuid.UUID],
 ) -> None:
-    assert (await import_files(pool, tenant_id, small_export(tmp_path), imported_by="t")).ok
-    campaign_id, user_id = await ready_campaign(pool, tenant_id)
+    campaign_id, user_id = small_campaign
     result = await batch(pool, tenant_id, campaign_id, user_id, tmp_path / "out")
 
     audit = await pool.fetchrow(
@@ -161,10 +170,10 @@ async def test_the_audit_row_holds_ids_and_counts_only(
 
 
 async def test_a_failure_records_nothing_and_leaves_no_files(
-    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path,
+    small_campaign: tuple[uuid.UUID, uuid.UUID],
 ) -> None:
-    assert (await import_files(pool, tenant_id, small_export(tmp_path), imported_by="t")).ok
-    campaign_id, _ = await ready_campaign(pool, tenant_id)
+    campaign_id, _ = small_campaign
     out = tmp_path / "out"
     # No such user: the batch row is refused after the PDF and manifest are written.
     with pytest.raises(asyncpg.ForeignKeyViolationError):
@@ -188,17 +197,15 @@ async def test_a_draft_campaign_gets_no_letters(
 
 async def test_the_letters_command(
     pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path, migrated_database: str,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    small_campaign: tuple[uuid.UUID, uuid.UUID], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("SAIKOKU_DATABASE_URL", migrated_database)
-    assert (await import_files(pool, tenant_id, small_export(tmp_path), imported_by="t")).ok
-    await ready_campaign(pool, tenant_id)
     code = await pool.fetchval("select code from tenants where id = $1", tenant_id)
 
     def run() -> Any:   # the command runs its own event loop: call it off this one
-        assert main(["letters", "--campaign", "R8 催告", "--tenant", code,
-                     "--out", str(tmp_path / "out"), "--after-attempts", "3"]) == 0
-        answer = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        answer: Any = run_cli(capsys, "letters", "--campaign", "R8 催告", "--tenant", code,
+                              "--out", str(tmp_path / "out"), "--after-attempts", "3")
         assert Path(answer["pdf"]).is_file() and Path(answer["manifest_csv"]).is_file()
         assert json.loads(Path(answer["manifest"]).read_text())["batch_id"] == answer["batch_id"]
         return answer
