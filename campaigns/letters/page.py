@@ -14,7 +14,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from campaigns.letters import wording
 from campaigns.letters.content import Due, Letter, Sender
-from campaigns.letters.fonts import GOTHIC, MINCHO, width
+from campaigns.letters.fonts import GOTHIC, MINCHO
 from campaigns.letters.textfit import fit, wrap
 
 PAGE_HEIGHT_MM = A4[1] / mm
@@ -101,7 +101,7 @@ def draw_letter(canvas: Canvas, letter: Letter, sequence: int, issue: Issue) -> 
     y = _title_and_greeting(pen, letter, issue)
     y = _dues(pen, letter, y)
     y = _pay_by(pen, issue, y)
-    _how_to_pay(pen, issue, y)
+    _how_to_pay(pen, y)
     _contact(pen, letter, issue)
 
 
@@ -112,12 +112,13 @@ def _address(pen: _Pen, letter: Letter, reference: str) -> None:
     for line in lines:
         pen.text(ADDRESS_X, y, line, MINCHO, size)
         y += size * 0.45
-    name = f"{letter.addressee}　様"
-    name_size = 14.0
-    while name_size > 9 and width(name, MINCHO, name_size) > ADDRESS_WIDTH * mm:
-        name_size -= 0.5
-    pen.text(ADDRESS_X + 3, y + 4, name, MINCHO, name_size)
-    pen.text(ADDRESS_X, ADDRESS_BOTTOM - 1, f"整理番号 {reference}", GOTHIC, 7)
+    size, lines = fit(f"{letter.addressee}　様", MINCHO, 14, (ADDRESS_WIDTH - 3) * mm, 1, 9)
+    y += 4
+    for line in lines:
+        pen.text(ADDRESS_X + 3, y, line, MINCHO, size)
+        y += size * 0.45
+    # Below the name even when a very long address and name push it down.
+    pen.text(ADDRESS_X, max(ADDRESS_BOTTOM - 1, y + 2), f"整理番号 {reference}", GOTHIC, 7)
 
 
 def _date_and_sender(pen: _Pen, letter: Letter, issue: Issue) -> None:
@@ -185,7 +186,7 @@ def _pay_by(pen: _Pen, issue: Issue, y: float) -> float:
     return y + 15
 
 
-def _how_to_pay(pen: _Pen, issue: Issue, y: float) -> None:
+def _how_to_pay(pen: _Pen, y: float) -> None:
     pen.text(LEFT, y, "■ お支払いの方法とご案内", GOTHIC, 10.5)
     y += 6.5
     items = (

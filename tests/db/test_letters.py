@@ -195,10 +195,10 @@ async def test_a_draft_campaign_gets_no_letters(
         await batch(pool, tenant_id, campaign_id, user_id, tmp_path / "out")
 
 
+@pytest.mark.usefixtures("small_campaign")
 async def test_the_letters_command(
     pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path, migrated_database: str,
-    small_campaign: tuple[uuid.UUID, uuid.UUID], monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("SAIKOKU_DATABASE_URL", migrated_database)
     code = await pool.fetchval("select code from tenants where id = $1", tenant_id)
