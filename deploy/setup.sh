@@ -4,9 +4,14 @@
 source "$(dirname "$0")/lib.sh"
 
 need_pkgs=()
+# what:package — a command on PATH, or (starting with /) a file the package installs
 for pair in debootstrap:debootstrap sipp:sip-tester espeak-ng:espeak-ng sox:sox curl:curl \
-            pg_isready:postgresql-client; do
-    command -v "${pair%%:*}" >/dev/null 2>&1 || need_pkgs+=("${pair#*:}")
+            pg_isready:postgresql-client \
+            /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf:fonts-ipaexfont-mincho \
+            /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf:fonts-ipaexfont-gothic; do
+    what="${pair%%:*}"
+    if [[ "$what" == /* ]]; then [ -e "$what" ]; else command -v "$what" >/dev/null 2>&1; fi \
+        || need_pkgs+=("${pair#*:}")
 done
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
     [ "$(id -u)" = 0 ] || die "run as root to install: ${need_pkgs[*]}"

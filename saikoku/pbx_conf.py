@@ -42,7 +42,7 @@ def tokens(settings: Settings) -> dict[str, str]:
         "trunk_host": settings.trunk_host,
         "trunk_port": str(settings.trunk_port),
         "office_name_kana": settings.office_name_kana,
-        "call_center_number": settings.call_center_number,
+        "call_center_phone": settings.call_center_phone,
     }
 
 

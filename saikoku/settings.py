@@ -55,12 +55,13 @@ class Settings(BaseSettings):
     # Unset, phones register with their endpoint name and password.
     operator_phone_contact: str | None = Field(default=None, pattern=r"^sips?:.*\{endpoint\}")
 
-    # Who the center speaks for: said in the courtesy message of an abandoned call and printed
-    # on letters.
-    office_name: str = Field(default="さいこく区 税務課", min_length=1, max_length=60)
-    # The same in kana, for the spoken message (the speech synthesiser reads no kanji).
-    office_name_kana: str = Field(default="さいこくく ぜいむか", pattern=r"^[ぁ-ゖァ-ヺー 　、]+$")
-    call_center_number: str = Field(default="03-0000-0000", pattern=r"^[0-9][0-9-]{5,15}$")
+    # Who the center speaks for and the number to call: printed on reminder letters (催告書,
+    # with the tenant's name as the division) and said in the courtesy message of an
+    # abandoned call (from the kana: the speech synthesiser reads no kanji).
+    office_name: str = Field(default="さいこく区役所", min_length=1, max_length=60)
+    office_name_kana: str = Field(default="さいこくく やくしょ", pattern=r"^[ぁ-ゖァ-ヺー 　、]+$")
+    call_center_phone: str = Field(default="03-0000-0000", pattern=r"^[0-9][0-9-]{5,15}$")
+    call_center_hours: str = "平日 8:30〜17:15"
 
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)

@@ -39,6 +39,7 @@ from campaigns.linkage.spec import Kind
 
 __all__ = [
     "Phone",
+    "era_of",
     "normalize_id",
     "normalize_kana",
     "normalize_text",
@@ -187,6 +188,15 @@ def _era_year(era: _Era, year_text: str) -> int:
     if n < 1 or year > era.last.year:
         raise ValueError(OUTSIDE_ERA)
     return year
+
+
+def era_of(day: date) -> tuple[str, int]:
+    """The era a date is written in and its year there: 2026-11-26 → ("令和", 8). On the day
+    an era began, the new one (the writer's side of the overlap `_era_date` accepts)."""
+    for era in (_REIWA, _HEISEI, _SHOWA, _TAISHO, _MEIJI):
+        if era.first <= day:
+            return era.name, day.year - era.first.year + 1
+    raise ValueError(OUTSIDE_ERA)
 
 
 def _make_date(year: int, month: str, day: str) -> date:
