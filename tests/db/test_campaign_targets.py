@@ -100,8 +100,8 @@ async def test_policy_turns_away_the_recently_abandoned_and_the_unreachable(
     people = [r["id"] for r in await pool.fetch(
         "select id from persons where tenant_id = $1 order by resident_number::int", tenant_id)]
     await pool.execute(
-        "insert into call_attempts (tenant_id, person_id, dial_string, status, created_at)"
-        " values ($1, $2, 'PJSIP/x@trunk', 'abandoned', $3)",
+        "insert into call_attempts (tenant_id, person_id, dial_string, status, created_at,"
+        " ended_at) values ($1, $2, 'PJSIP/x@trunk', 'abandoned', $3, $3)",
         tenant_id, people[0], NOW - timedelta(hours=20),
     )
     await pool.execute("delete from phones where person_id = $1", people[1])
@@ -114,6 +114,24 @@ async def test_policy_turns_away_the_recently_abandoned_and_the_unreachable(
     assert rows[people[0]]["next_attempt_at"] >= NOW + timedelta(hours=52)
     assert (rows[people[1]]["state"], rows[people[1]]["excluded_reason"]) == (
         "excluded", "no_dialable_number")
+
+
+async def test_a_person_in_a_call_is_not_claimed_again(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID
+) -> None:
+    """Another campaign (or a manual call) has them on the line: wait until it ends."""
+    campaign_id, _ = await campaign_with_people(pool, tenant_id, 2)
+    people = [r["id"] for r in await pool.fetch(
+        "select id from persons where tenant_id = $1 order by resident_number::int", tenant_id)]
+    attempt = await pool.fetchval(
+        "insert into call_attempts (tenant_id, person_id, dial_string, created_at)"
+        " values ($1, $2, 'PJSIP/x@trunk', $3) returning id",
+        tenant_id, people[0], NOW - timedelta(days=3),
+    )
+    assert await claim(pool, campaign_id, 2, "w") == [people[1]]
+    await pool.execute("update call_attempts set status = 'busy', ended_at = $2 where id = $1",
+                       attempt, NOW - timedelta(days=3))
+    assert await claim(pool, campaign_id, 2, "w") == [people[0]]
 
 
 async def test_lifecycle_refuses_impossible_moves_and_records_each_one(
