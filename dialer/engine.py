@@ -2,7 +2,7 @@
 calls to place now, claim that many people, and place their calls.
 
 A tenant's operators are one floor with one pacer; its running campaigns are dialed in the
-order they were started, with the pacing knobs of the first. A floor is active while any of
+order they were created, with the pacing knobs of the first. A floor is active while any of
 its operators is signed in or any of its calls is live: nobody signed in, nothing is dialed,
 settled or completed. Pausing a campaign stops new
 dials at once (claims only come from running campaigns); calls in progress finish. Targets
@@ -117,7 +117,7 @@ class Dialer:
         rows = await self._pool.fetch(
             "select c.id, c.tenant_id, c.status, c.pacing from campaigns c"
             " where c.status in ('running', 'paused') and c.tenant_id = any($1::uuid[])"
-            " order by c.tenant_id, c.updated_at, c.id", list(active),
+            " order by c.tenant_id, c.created_at, c.id", list(active),
         )
         running: dict[UUID, list[asyncpg.Record]] = {}
         async with self._pool.acquire() as conn:

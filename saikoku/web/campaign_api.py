@@ -3,6 +3,7 @@ lifecycle. Everything is scoped to the caller's tenant; counts only, no personal
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
@@ -13,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from campaigns.lifecycle import TransitionError, transition
 from campaigns.planning import Scope, plan, preview
 from campaigns.policy import TOKYO
+from dialer.pacing.settings import pacing_settings
 from saikoku import audit
+from saikoku.errors import ConfigurationError
 from saikoku.web.auth import actor_of, require_role
 from saikoku.web.keys import POOL, USER
 from saikoku.web.responses import json_error, json_ok, parse_body
@@ -151,6 +154,63 @@ async def status_history(request: web.Request) -> web.Response:
     return json_ok([dict(r) for r in rows])
 
 
+PACING_ADMINS = ("pbx_admin", "admin")
+
+
+@require_role(*PACING_ADMINS, "supervisor")
+async def get_pacing(request: web.Request) -> web.Response:
+    raw = await request.app[POOL].fetchval(
+        "select pacing from campaigns where tenant_id = $1 and id = $2",
+        request[USER].tenant_id, _campaign_id(request),
+    )
+    if raw is None:
+        return json_error(404, "not_found", "キャンペーンが見つかりません。")
+    return json_ok(pacing_settings(**json.loads(raw)).model_dump())
+
+
+@require_role(*PACING_ADMINS)
+async def set_pacing(request: web.Request) -> web.Response:
+    """Replace the knobs (validated); the running dialer adopts them within a second."""
+    user = request[USER]
+    campaign_id = _campaign_id(request)
+    try:
+        knobs = pacing_settings(**(await request.json()))
+    except ConfigurationError as exc:
+        return json_error(400, "bad_pacing", str(exc))
+    except (ValueError, TypeError):
+        return json_error(400, "bad_request", "the body must be a JSON object of knobs")
+    after = knobs.model_dump_json()
+    async with request.app[POOL].acquire() as conn, conn.transaction():
+        before = await conn.fetchval(
+            "select pacing from campaigns where tenant_id = $1 and id = $2 for update",
+            user.tenant_id, campaign_id,
+        )
+        if before is None:
+            return json_error(404, "not_found", "キャンペーンが見つかりません。")
+        await conn.execute(
+            "update campaigns set pacing = $2::jsonb where id = $1",
+            campaign_id, after,
+        )
+        await conn.execute(
+            "insert into campaign_pacing_changes (tenant_id, campaign_id, changed_by, before,"
+            " after) values ($1, $2, $3, $4::jsonb, $5::jsonb)",
+            user.tenant_id, campaign_id, user.user_id, before, after,
+        )
+    return json_ok(knobs.model_dump())
+
+
+@require_role(*PACING_ADMINS, "supervisor", "auditor")
+async def pacing_history(request: web.Request) -> web.Response:
+    rows = await request.app[POOL].fetch(
+        "select h.changed_at, u.login_id as changed_by, h.before, h.after"
+        " from campaign_pacing_changes h join users u on u.id = h.changed_by"
+        " where h.tenant_id = $1 and h.campaign_id = $2 order by h.id",
+        request[USER].tenant_id, _campaign_id(request),
+    )
+    return json_ok([{**dict(r), "before": json.loads(r["before"]), "after": json.loads(r["after"])}
+                    for r in rows])
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/campaigns", list_campaigns)
     app.router.add_post("/api/campaigns", create_campaign)
@@ -158,3 +218,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/campaigns/{campaign_id}/plan", plan_campaign)
     app.router.add_post("/api/campaigns/{campaign_id}/status", change_status)
     app.router.add_get("/api/campaigns/{campaign_id}/status", status_history)
+    app.router.add_get("/api/campaigns/{campaign_id}/pacing", get_pacing)
+    app.router.add_put("/api/campaigns/{campaign_id}/pacing", set_pacing)
+    app.router.add_get("/api/campaigns/{campaign_id}/pacing/changes", pacing_history)

@@ -150,3 +150,33 @@ async def test_a_campaign_of_another_tenant_cannot_be_touched(
     assert moved.status == 409
     assert await pool.fetchval("select status from campaigns where id = $1", foreign) == "draft"
     assert await (await web_client.get("/api/campaigns")).json() == []
+
+
+async def test_pacing_knobs_are_validated_and_every_change_recorded(
+    web_client: Client, pool: asyncpg.Pool, tenant_id: uuid.UUID, tenant_code: str
+) -> None:
+    owner = await add_user(pool, tenant_id, "sv1", "supervisor")
+    await add_user(pool, tenant_id, "pbx1", "pbx_admin")
+    cid = await pool.fetchval(
+        "insert into campaigns (tenant_id, name, created_by) values ($1, 'R8', $2) returning id",
+        tenant_id, owner)
+    csrf = {"X-CSRF-Token": await log_in(web_client, tenant_code, "pbx1")}
+    assert (await (await web_client.get(f"/api/campaigns/{cid}/pacing")).json())["mode"] == \
+        "predictive"
+    short_ring = await web_client.put(f"/api/campaigns/{cid}/pacing",
+                                      json={"ring_timeout_s": 10}, headers=csrf)
+    assert short_ring.status == 400 and "ring_timeout_s" in (await short_ring.json())["message"]
+    over_cap = await web_client.put(f"/api/campaigns/{cid}/pacing",
+                                    json={"target_abandon_pct": 4}, headers=csrf)
+    assert over_cap.status == 400
+    ok = await web_client.put(f"/api/campaigns/{cid}/pacing",
+                              json={"mode": "progressive", "cps_limit": 5}, headers=csrf)
+    assert ok.status == 200
+    changes = await (await web_client.get(f"/api/campaigns/{cid}/pacing/changes")).json()
+    assert len(changes) == 1 and changes[0]["changed_by"] == "pbx1"
+    assert changes[0]["before"] == {} and changes[0]["after"]["cps_limit"] == 5
+    # A supervisor sees the knobs but may not change them.
+    await web_client.post("/api/logout", headers=csrf)
+    csrf = {"X-CSRF-Token": await log_in(web_client, tenant_code, "sv1")}
+    refused = await web_client.put(f"/api/campaigns/{cid}/pacing", json={}, headers=csrf)
+    assert refused.status == 403
