@@ -44,7 +44,7 @@ class StasisApp:
         if isinstance(event, StasisStart):
             await self._on_start(event)
         elif isinstance(event, StasisEnd | ChannelDestroyed):
-            await self._on_leave(event.channel.id)
+            await self._on_leave(event.channel.id, event)
 
     async def _on_start(self, event: StasisStart) -> None:
         kind = event.args[0] if event.args else ""
@@ -57,10 +57,13 @@ class StasisApp:
             log.warning("stasis_call_not_routed", kind=kind, channel_id=event.channel.id)
             await self._ari.hangup(event.channel.id)
 
-    async def _on_leave(self, channel_id: str) -> None:
+    async def _on_leave(self, channel_id: str, event: AriEvent) -> None:
         if channel_id.startswith(LINE_PREFIX):
             await self._center.on_line_ended(channel_id)
         elif (attempt_id := _uuid(channel_id)) is not None:
+            if isinstance(event, StasisEnd):
+                await with_retry(lambda: attempts.record_stasis_end(
+                    self._pool, attempt_id, event.timestamp), what="stasis_end")
             await self._center.caller_left(attempt_id)
 
     async def _on_outbound(self, event: StasisStart) -> None:
@@ -74,7 +77,8 @@ class StasisApp:
         amd_cause = amd[1] if len(amd) > 1 else None
         with bound_contextvars(attempt_id=str(attempt_id)):
             tenant_id = await with_retry(
-                lambda: attempts.record_stasis_entry(self._pool, attempt_id, amd_status, amd_cause),
+                lambda: attempts.record_stasis_entry(
+                    self._pool, attempt_id, amd_status, amd_cause, event.timestamp),
                 what="stasis_entry",
             )
             log.info("stasis_outbound", amd_status=amd_status, known=tenant_id is not None)

@@ -157,7 +157,8 @@ async def record_hangup(
 
 
 async def record_stasis_entry(
-    conn: Executor, attempt_id: UUID, amd_status: str | None, amd_cause: str | None
+    conn: Executor, attempt_id: UUID, amd_status: str | None, amd_cause: str | None,
+    pbx_at: str | None = None,
 ) -> UUID | None:
     """The answered call reached our Stasis app. Returns its tenant, None for an unknown
     attempt."""
@@ -173,7 +174,7 @@ async def record_stasis_entry(
          where id = $1
         """,
         (attempt_id, amd_status or None, amd_cause or None),
-        "stasis_start", {"amd_status": amd_status, "amd_cause": amd_cause},
+        "stasis_start", {"amd_status": amd_status, "amd_cause": amd_cause, "pbx_at": pbx_at},
     )
     return None if row is None else UUID(str(row["tenant_id"]))
 
@@ -207,6 +208,17 @@ async def record_abandoned(conn: Executor, attempt_id: UUID, waited_s: float) ->
         """,
         (attempt_id,),
         "abandoned", {"waited_s": round(waited_s, 3)},
+    )
+
+
+async def record_stasis_end(conn: Executor, attempt_id: UUID, pbx_at: str) -> None:
+    """The call left the Stasis app (bridged call over, or sent to the courtesy message);
+    `pbx_at` is Asterisk's own time of it, so timing checks need not trust ours."""
+    await conn.execute(
+        "insert into call_attempt_events (tenant_id, attempt_id, kind, detail)"
+        " select tenant_id, id, 'stasis_end', jsonb_build_object('pbx_at', $2::text)"
+        " from call_attempts where id = $1",
+        attempt_id, pbx_at,
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from datetime import datetime
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -88,6 +89,10 @@ async def test_with_the_operator_paused_the_answer_is_abandoned_politely(
         attempt_id)
     abandoned = next(e for e in events if e["kind"] == "abandoned")
     assert 1.9 <= float(json.loads(abandoned["detail"])["waited_s"]) < 2.5
+    # By Asterisk's own clock: answered into Stasis, out to the courtesy message within 2 s.
+    pbx = {e["kind"]: datetime.fromisoformat(json.loads(e["detail"])["pbx_at"])
+           for e in events if e["kind"] in ("stasis_start", "stasis_end")}
+    assert (pbx["stasis_end"] - pbx["stasis_start"]).total_seconds() < 2.1
     async with asyncio.timeout(30):      # the courtesy message plays, then the PBX hangs up
         while (await pool.fetchval("select hangup_cause from call_attempts where id = $1",
                                    attempt_id)) is None:

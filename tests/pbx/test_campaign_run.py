@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
+from campaigns.lifecycle import transition
 from saikoku.web.keys import POOL
 from tests.pbx.desk import signed_in
 from tests.pbx.rig import SippPhone
@@ -95,3 +96,37 @@ async def test_a_progressive_campaign_runs_its_first_pass(
     assert overlaps == 0
     assert await pool.fetchval("select count(*) from call_attempts where campaign_id = $1"
                                " and ended_at is null", campaign_id) == 0
+
+
+async def test_pause_stops_new_dials_within_a_second(
+    service: web.Application, operator_phones: SippPhone, tenant_id: uuid.UUID
+) -> None:
+    pool: asyncpg.Pool = service[POOL]
+    # Every number busy: progressive redials for three ready operators as fast as 5/s allows.
+    campaign_id = await running_campaign(pool, tenant_id, "2" * 80, {
+        "mode": "progressive", "ring_timeout_s": 15, "amd_enabled": False, "cps_limit": 5})
+    async with signed_in(service, tenant_id, "op1", "op005") as (_, one), \
+            signed_in(service, tenant_id, "op2", "op006") as (_, two), \
+            signed_in(service, tenant_id, "op3", "op007") as (_, three):
+        for desk in (one, two, three):
+            await desk.post("/api/operator/sign-in")
+            await desk.wait_state("ready")
+        async with asyncio.timeout(20):
+            while await pool.fetchval("select count(*) from call_attempts where campaign_id = $1",
+                                      campaign_id) < 10:
+                await asyncio.sleep(0.1)
+        async with pool.acquire() as conn:
+            owner = await conn.fetchval("select created_by from campaigns where id = $1",
+                                        campaign_id)
+            await transition(conn, tenant_id, campaign_id, "paused", changed_by=owner)
+            paused_at = await conn.fetchval("select now()")
+        await asyncio.sleep(3)
+    last = await pool.fetchval("select max(created_at) from call_attempts where campaign_id = $1",
+                               campaign_id)
+    dialed = await pool.fetchval("select count(*) from call_attempts where campaign_id = $1",
+                                 campaign_id)
+    assert (last - paused_at).total_seconds() < 1.0
+    assert 10 <= dialed < 80
+    left = await pool.fetchval("select count(*) from campaign_targets where campaign_id = $1"
+                               " and state = 'pending' and next_attempt_at is null", campaign_id)
+    assert left == 80 - dialed
