@@ -33,6 +33,13 @@ ABANDONED_CONTEXT = "saikoku-abandoned"
 CONNECT_DEADLINE_S = 2.0
 
 
+def parse_uuid(text: str) -> UUID | None:
+    try:
+        return UUID(text)
+    except ValueError:
+        return None
+
+
 def bridge_id_for(user_id: UUID) -> str:
     return f"opbridge-{user_id}"
 
@@ -133,6 +140,36 @@ class CallCenter:
             # Nobody is left to talk to the caller.
             await self._ari.hangup(str(caller))
         await self._ari.destroy_bridge(bridge_id_for(operator.user_id))
+
+    async def sweep_orphans(self) -> int:
+        """After (re)connecting: hang up our channels this process does not know — operator
+        lines and callers left in Stasis by a process that died — and remove their bridges.
+        Their hang-ups then close the attempt rows. Returns how many channels were released.
+
+        A caller in conversation when the old process died is cut off: the new process has
+        no operator desk to hand them back to (the operator signs in again)."""
+        known_lines = {op.line_channel for op in self.desk.all() if op.line_channel}
+        released = 0
+        for channel in await self._ari.channels():
+            channel_id = str(channel.get("id", ""))
+            dialplan = channel.get("dialplan") or {}
+            in_our_app = (dialplan.get("app_name") == "Stasis"
+                          and str(dialplan.get("app_data", "")).startswith(self._app))
+            if channel_id.startswith(LINE_PREFIX):
+                orphan = channel_id not in known_lines
+            else:
+                attempt_id = parse_uuid(channel_id)
+                orphan = (in_our_app and attempt_id is not None
+                          and not self.floor.knows(attempt_id))
+            if orphan:
+                await self._ari.hangup(channel_id)
+                released += 1
+        known_bridges = {op.bridge_id for op in self.desk.all() if op.bridge_id}
+        for bridge in await self._ari.bridges():
+            bridge_id = str(bridge.get("id", ""))
+            if bridge_id.startswith("opbridge-") and bridge_id not in known_bridges:
+                await self._ari.destroy_bridge(bridge_id)
+        return released
 
     # --- callers -----------------------------------------------------------------------------
 

@@ -83,3 +83,9 @@ class AriClient:
             "POST", f"/channels/{channel_id}/continue",
             params={"context": context, "extension": "s", "priority": "1"}, missing_ok=True,
         )
+
+    async def channels(self) -> list[dict[str, Any]]:
+        return list(await self.request("GET", "/channels"))
+
+    async def bridges(self) -> list[dict[str, Any]]:
+        return list(await self.request("GET", "/bridges"))

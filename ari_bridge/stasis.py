@@ -10,13 +10,11 @@ Leaving Stasis ends an operator's line or starts the operator's wrap-up.
 
 from __future__ import annotations
 
-import uuid
-
 import asyncpg
 import structlog
 from structlog.contextvars import bound_contextvars
 
-from ari_bridge.call_center import LINE_PREFIX, CallCenter
+from ari_bridge.call_center import LINE_PREFIX, CallCenter, parse_uuid
 from ari_bridge.client import AriClient
 from ari_bridge.events import AriEvent, ChannelDestroyed, StasisEnd, StasisStart
 from dialer import attempts
@@ -25,13 +23,6 @@ from store.db import with_retry
 log = structlog.get_logger(__name__)
 
 MACHINE = "MACHINE"
-
-
-def _uuid(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None
 
 
 class StasisApp:
@@ -48,7 +39,7 @@ class StasisApp:
 
     async def _on_start(self, event: StasisStart) -> None:
         kind = event.args[0] if event.args else ""
-        user_id = _uuid(event.args[1]) if len(event.args) >= 2 else None
+        user_id = parse_uuid(event.args[1]) if len(event.args) >= 2 else None
         if kind == "operator" and user_id is not None:
             await self._center.on_line_answered(event.channel.id, user_id)
         elif kind == "outbound" and len(event.args) >= 2:
@@ -60,7 +51,7 @@ class StasisApp:
     async def _on_leave(self, channel_id: str, event: AriEvent) -> None:
         if channel_id.startswith(LINE_PREFIX):
             await self._center.on_line_ended(channel_id)
-        elif (attempt_id := _uuid(channel_id)) is not None:
+        elif (attempt_id := parse_uuid(channel_id)) is not None:
             if isinstance(event, StasisEnd):
                 await with_retry(lambda: attempts.record_stasis_end(
                     self._pool, attempt_id, event.timestamp), what="stasis_end")
@@ -68,7 +59,7 @@ class StasisApp:
 
     async def _on_outbound(self, event: StasisStart) -> None:
         _, attempt_text, *amd = event.args
-        attempt_id = _uuid(attempt_text)
+        attempt_id = parse_uuid(attempt_text)
         if attempt_id is None:
             log.error("stasis_bad_attempt_id", channel_id=event.channel.id)
             await self._ari.hangup(event.channel.id)

@@ -76,10 +76,13 @@ class CallPlacer:
 
     def __init__(
         self, pool: asyncpg.Pool, ami: AmiClient, *, floor: Floor | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.monotonic, stasis_app: str | None = None,
     ) -> None:
         self._pool = pool
         self._ami = ami
+        # Answered calls go to this process's own Stasis app, so several dialer processes
+        # can share one PBX (None: the dialplan's default app).
+        self._stasis_app = stasis_app
         # Told when each call ends, so the pacer sees the floor as it is.
         self._floor = floor or Floor(OperatorDesk())
         self._clock = clock
@@ -124,7 +127,8 @@ class CallPlacer:
                 context=OUTBOUND_CONTEXT,
                 ring_timeout_s=options.ring_timeout_s,
                 caller_id=options.caller_id,
-                variables={"SAIKOKU_AMD": "on" if options.amd else "off"},
+                variables={"SAIKOKU_AMD": "on" if options.amd else "off",
+                           **({"SAIKOKU_APP": self._stasis_app} if self._stasis_app else {})},
             )
             await attempts.mark_originated(pool, attempt_id)
             result = await self._ami.originate(request)

@@ -98,6 +98,9 @@ class Floor:
     def wrap_ended(self, tenant_id: UUID, wrap_s: float, now: float) -> None:
         self._tell(tenant_id, WrapEnded(now, wrap_s))
 
+    def knows(self, attempt_id: UUID) -> bool:
+        return attempt_id in self._calls
+
     def active_tenants(self) -> set[UUID]:
         """Tenants with an operator signed in or a call still live."""
         signed_in = {op.tenant_id for op in self._desk.all()

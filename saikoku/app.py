@@ -19,7 +19,7 @@ from ari_bridge.call_center import CallCenter
 from ari_bridge.client import AriClient
 from ari_bridge.stasis import StasisApp
 from ari_bridge.stream import AriEventStream, AriStreamConfig
-from campaigns.policy import ContactPolicy
+from campaigns.policy import ContactPolicy, around_the_clock
 from dialer.ami import AmiClient, AmiConfig
 from dialer.calls import CallPlacer
 from dialer.engine import Dialer
@@ -92,7 +92,7 @@ async def _ari(app: web.Application) -> AsyncIterator[None]:
 async def _call_handling(app: web.Application) -> AsyncIterator[None]:
     pool, ami, ari_events = app[POOL], app[AMI], app[ARI_EVENTS]
     center = CallCenter(pool, app[ARI], app[SETTINGS].ari_app)
-    placer = CallPlacer(pool, ami, floor=center.floor)
+    placer = CallPlacer(pool, ami, floor=center.floor, stasis_app=app[SETTINGS].ari_app)
     stasis = StasisApp(pool, app[ARI], center)
     dialer = Dialer(pool, placer, center.floor, policy=app[CONTACT_POLICY],
                     can_dial=lambda: ami.readiness.ready and ari_events.readiness.ready)
@@ -104,6 +104,8 @@ async def _call_handling(app: web.Application) -> AsyncIterator[None]:
         tasks, "ari-events", lambda: consume_queue(ari_events.events, stasis.handle, "ari")
     )
     spawn_supervised(tasks, "dialer", dialer.run)
+    ari_events.readiness.on_ready(
+        lambda: spawn_supervised(tasks, "sweep-orphans", _sweep_orphans(center)))
     # Events sent while AMI was down are lost: settle what ended meanwhile on every reconnect.
     ami.readiness.on_ready(lambda: spawn_supervised(tasks, "reconcile", _reconcile(placer)))
     app[PLACER] = placer
@@ -116,6 +118,14 @@ async def _call_handling(app: web.Application) -> AsyncIterator[None]:
     for task in list(tasks):
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _sweep_orphans(center: CallCenter) -> Any:
+    async def run() -> None:
+        released = await center.sweep_orphans()
+        log.info("orphans_swept_after_connect", released=released)
+
+    return run
 
 
 def _reconcile(placer: CallPlacer) -> Any:
@@ -147,6 +157,9 @@ def create_app(
     around the clock."""
     app = web.Application(middlewares=[auth.session_middleware])
     app[SETTINGS] = settings
+    if contact_policy is None and settings.calling_hours == "always":
+        log.warning("calling_windows_open_around_the_clock", setting="SAIKOKU_CALLING_HOURS")
+        contact_policy = around_the_clock()
     app[CONTACT_POLICY] = contact_policy or ContactPolicy()
     app.cleanup_ctx.append(_database)
     if with_pbx:

@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     ari_url: str = "http://127.0.0.1:8088"
     ari_user: str = "saikoku"
     ari_password: SecretStr
-    ari_app: str = "saikoku"
+    ari_app: str = Field(default="saikoku", pattern=r"^[a-z][a-z0-9_-]{0,31}$")
     ari_request_timeout_s: float = Field(default=5.0, gt=0, le=120)
 
     # Where Asterisk sends calls to the public network: the carrier's SIP address.
@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     office_name_kana: str = Field(default="さいこくく やくしょ", pattern=r"^[ぁ-ゖァ-ヺー 　、]+$")
     call_center_phone: str = Field(default="03-0000-0000", pattern=r"^[0-9][0-9-]{5,15}$")
     call_center_hours: str = "平日 8:30〜17:15"
+
+    # "ward": the calling windows of campaigns/policy.py (weekdays 9–20, Saturdays 10–17).
+    # "always": open around the clock — only for the rig and the demo, which must place calls
+    # at any hour; the service logs a warning when it starts so.
+    calling_hours: Literal["ward", "always"] = "ward"
 
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)

@@ -57,9 +57,11 @@ class Desk:
 
 @contextlib.asynccontextmanager
 async def signed_in(
-    service: web.Application, tenant_id: uuid.UUID, login: str, endpoint: str
+    service: web.Application, tenant_id: uuid.UUID, login: str, endpoint: str,
+    base: str | None = None,
 ) -> AsyncIterator[tuple[uuid.UUID, Desk]]:
-    """An operator account with this desk phone, logged in over HTTP; signed out after."""
+    """An operator account with this desk phone, logged in over HTTP (to the in-process
+    service, or to another service process at `base`); signed out after."""
     pool: asyncpg.Pool = service[POOL]
     await pool.execute("update users set phone_endpoint = null where phone_endpoint = $1",
                        endpoint)
@@ -73,7 +75,7 @@ async def signed_in(
     )
     # unsafe=True: keep cookies from an IP-address host (127.0.0.1), as browsers do.
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        base = service[BASE_URL]
+        base = base or service[BASE_URL]
         async with http.post(base + "/api/login", json={
                 "tenant": code, "login": login, "password": PASSWORD}) as response:
             assert response.status == 200

@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import datetime
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import asyncpg
 import pytest
