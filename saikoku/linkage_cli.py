@@ -212,7 +212,8 @@ def docs_command(_settings: Settings | None, args: argparse.Namespace) -> int:
 DOC_EXAMPLE_PEOPLE, DOC_EXAMPLE_SEED = 40, 7
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+                 bench: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     tenant = sub.add_parser("tenant", help="departments sharing the server").add_subparsers(
         dest="tenant_command", required=True
     )
@@ -250,7 +251,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     docs.add_argument("--out", default="docs/interchange")
     docs.set_defaults(run=docs_command, no_settings=True)
 
-    bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="bench", required=True)
     bench_import = bench.add_parser("import", help="import N synthetic people, print JSON")
     bench_import.add_argument("--people", type=int, default=22_000)
     bench_import.add_argument("--seed", type=int, default=1)

@@ -88,6 +88,12 @@ class AbandonRate:
         self._live: deque[float] = deque()
         self._abandoned: deque[float] = deque()
 
+    def observe(self, event: PacingEvent) -> None:
+        if isinstance(event, LiveAnswered):
+            self.live(event.at)
+        elif isinstance(event, CallAbandoned):
+            self.abandoned(event.at)
+
     def live(self, at: float) -> None:
         self._live.append(at)
 
@@ -168,19 +174,17 @@ class CallStats:
         return len(self._placed) / DIAL_RATE_WINDOW_S
 
     def observe(self, event: PacingEvent) -> None:
+        self.abandons.observe(event)
         match event:
             case CallPlaced(at=at):
                 self._placed.append(at)
             case CallUnanswered(ring_s=ring_s) | MachineAnswered(ring_s=ring_s):
                 self.live_share.add(False)
                 self.resolved.add(ring_s)
-            case LiveAnswered(at=at, ring_s=ring_s):
+            case LiveAnswered(ring_s=ring_s):
                 self.live_share.add(True)
                 self.resolved.add(ring_s)
                 self.live_ring.add(ring_s)
-                self.abandons.live(at)
-            case CallAbandoned(at=at):
-                self.abandons.abandoned(at)
             case TalkEnded(talk_s=talk_s):
                 self.talk.add(talk_s)
             case WrapEnded(wrap_s=wrap_s):

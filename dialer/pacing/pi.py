@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from dialer.pacing.basic import progressive_need
-from dialer.pacing.events import CallAbandoned, LiveAnswered, PacingEvent
+from dialer.pacing.events import PacingEvent
 from dialer.pacing.measures import AbandonRate
 from dialer.pacing.snapshot import PacingSnapshot, within_limits
 
@@ -26,10 +26,7 @@ class PiController:
         self._next_update: float | None = None
 
     def observe(self, event: PacingEvent) -> None:
-        if isinstance(event, LiveAnswered):
-            self._abandons.live(event.at)
-        elif isinstance(event, CallAbandoned):
-            self._abandons.abandoned(event.at)
+        self._abandons.observe(event)
 
     def _update(self, measured_pct: float) -> None:
         error = self._target - measured_pct

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from dialer.pacing.events import CallAbandoned, LiveAnswered, PacingEvent
+from dialer.pacing.events import PacingEvent
 from dialer.pacing.measures import AbandonRate
 from dialer.pacing.snapshot import PacingSnapshot, within_limits
 
@@ -29,10 +29,7 @@ class VicidialAdaptAverage:
         self._next_update: float | None = None
 
     def observe(self, event: PacingEvent) -> None:
-        if isinstance(event, LiveAnswered):
-            self._drops.live(event.at)
-        elif isinstance(event, CallAbandoned):
-            self._drops.abandoned(event.at)
+        self._drops.observe(event)
 
     def _update(self, snapshot: PacingSnapshot) -> None:
         working = max(snapshot.ready + len(snapshot.talking_s), 1)

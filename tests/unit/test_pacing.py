@@ -1,0 +1,147 @@
+"""Pacing decisions on hand-made floors: each policy, the governor, the knobs."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialer.pacing.basic import FixedRatio, Preview, Progressive
+from dialer.pacing.events import CallAbandoned, CallPlaced, LiveAnswered, WrapEnded
+from dialer.pacing.governor import Governor
+from dialer.pacing.measures import AbandonRate, Histogram
+from dialer.pacing.pi import PiController
+from dialer.pacing.policies import pacer_for, pacer_named
+from dialer.pacing.predictive import Predictive
+from dialer.pacing.settings import pacing_settings
+from dialer.pacing.snapshot import PacingSnapshot
+from dialer.pacing.vicidial import VicidialAdaptAverage
+from saikoku.errors import ConfigurationError
+
+
+def floor(**values: object) -> PacingSnapshot:
+    return PacingSnapshot(**{"now": 100.0, "ready": 0, **values})  # type: ignore[arg-type]
+
+
+def test_progressive_one_line_per_ready_operator_less_calls_out() -> None:
+    pacer = Progressive()
+    assert pacer.calls_to_place(floor(ready=5)) == 5
+    assert pacer.calls_to_place(floor(ready=5, ringing_s=(3.0, 4.0))) == 3
+    assert pacer.calls_to_place(floor(ready=1, ringing_s=(3.0,), waiting=1)) == 0
+
+
+def test_limits_cap_every_policy() -> None:
+    snapshot = floor(ready=10, cps_headroom=2)
+    for pacer in (Progressive(), FixedRatio(2.0), Predictive()):
+        assert pacer.calls_to_place(snapshot) == 2
+    assert Progressive().calls_to_place(floor(ready=10, channel_headroom=0)) == 0
+    assert Preview().calls_to_place(floor(ready=10)) == 0
+
+
+def test_fixed_ratio_dials_per_ready_operator() -> None:
+    assert FixedRatio(1.5).calls_to_place(floor(ready=4, ringing_s=(1.0,))) == 5
+    assert FixedRatio(2.5).calls_to_place(floor(ready=0, talking_s=(10.0,))) == 0
+
+
+def test_vicidial_level_rises_with_idle_operators_and_falls_with_drops() -> None:
+    pacer = VicidialAdaptAverage(drop_target_pct=3.0)
+    idle = floor(ready=5, talking_s=(30.0,) * 5)
+    for t in range(0, 31):
+        pacer.calls_to_place(PacingSnapshot(now=float(t), ready=5, talking_s=idle.talking_s))
+    assert pacer.level > 1.0
+    raised = pacer.level
+    for t in range(31, 40):
+        pacer.observe(LiveAnswered(float(t), 9.0))
+    pacer.observe(CallAbandoned(40.0))
+    for t in range(41, 62):
+        pacer.calls_to_place(PacingSnapshot(now=float(t), ready=0, waiting=1))
+    assert pacer.level < raised
+
+
+def test_pi_backs_off_to_progressive_at_the_cap() -> None:
+    pacer = PiController()
+    assert pacer.calls_to_place(floor(ready=4)) == 12  # no abandons yet: full ratio 3
+    for t in range(30):
+        pacer.observe(LiveAnswered(float(t), 8.0))
+    pacer.observe(CallAbandoned(31.0))
+    assert pacer.calls_to_place(floor(ready=4)) == 4  # 1/30 > 3 %: progressive
+
+
+def test_governor_budget_from_the_rolling_rate() -> None:
+    governor = Governor(target_pct=2.5, cap_pct=3.0)
+    rate = AbandonRate()
+    assert governor.budget(rate, 0.0) == pytest.approx(0.025)  # nothing measured yet
+    rate.abandoned(1.0)
+    assert governor.budget(rate, 1.0) is None  # an abandon before enough answers to judge
+    for t in range(100):
+        rate.live(float(t))
+    assert governor.budget(rate, 100.0) == pytest.approx(0.025 * (1 + (0.025 - 0.01) / 0.025))
+    rate.abandoned(100.0)
+    rate.abandoned(100.0)
+    assert governor.budget(rate, 100.0) is None  # 3 % is past the throttle point
+    assert governor.budget(rate, 100.0 + 24 * 3600) == pytest.approx(0.025)  # a day later
+
+
+def test_predictive_dials_ahead_for_operators_finishing_wrap_up() -> None:
+    pacer = Predictive()
+    busy = floor(ready=0, talking_s=(20.0,) * 10)
+    finishing = floor(ready=0, wrapping_s=(50.0,) * 10)
+    assert pacer.calls_to_place(busy) == 0
+    assert pacer.calls_to_place(finishing) > 0
+
+
+def test_predictive_never_below_progressive_and_stops_at_the_cap() -> None:
+    pacer = Predictive()
+    assert pacer.calls_to_place(floor(ready=6)) >= 6
+    for t in range(100):
+        pacer.observe(LiveAnswered(float(t), 8.0))
+    for _ in range(3):
+        pacer.observe(CallAbandoned(99.0))
+    assert pacer.calls_to_place(floor(ready=6, ringing_s=(2.0,))) == 5
+
+
+def test_predictive_counts_calls_already_ringing() -> None:
+    pacer = Predictive()
+    quiet = pacer.calls_to_place(floor(ready=2, talking_s=(60.0,) * 18))
+    crowded = pacer.calls_to_place(floor(ready=2, talking_s=(60.0,) * 18, ringing_s=(1.0,) * 8))
+    assert crowded < quiet
+
+
+def test_predictive_learns_from_events() -> None:
+    pacer = Predictive()
+    before = pacer.stats.wrap.version
+    pacer.observe(WrapEnded(10.0, 44.0))
+    pacer.observe(CallPlaced(10.0))
+    assert pacer.stats.wrap.version == before + 1
+    assert pacer.stats.dial_rate(10.0) == pytest.approx(1 / 60)
+
+
+def test_histogram_window_forgets_old_samples() -> None:
+    histogram = Histogram(max_s=10, window=2, prior=[1.0, 1.0])
+    histogram.add(5.0)
+    histogram.add(5.0)
+    assert histogram.cdf()[4] == 0.0
+    assert histogram.cdf()[5] == 1.0
+
+
+def test_settings_errors_name_the_knob() -> None:
+    with pytest.raises(ConfigurationError, match=r"ring_timeout_s: .*at least 15 s"):
+        pacing_settings(ring_timeout_s=10)
+    with pytest.raises(ConfigurationError, match="must not exceed hard_cap_pct"):
+        pacing_settings(target_abandon_pct=2.9, hard_cap_pct=2.5)
+    with pytest.raises(ConfigurationError, match="hard_cap_pct"):
+        pacing_settings(hard_cap_pct=5)
+    with pytest.raises(ConfigurationError, match="dial_template"):
+        pacing_settings(dial_template="PJSIP/trunk")
+    with pytest.raises(ConfigurationError, match="caller_id"):
+        pacing_settings(caller_id="03-1234-5678")
+    with pytest.raises(ConfigurationError, match=r"amd\.maximum_words"):
+        pacing_settings(amd={"maximum_words": 0})
+    assert pacing_settings(mode="progressive", caller_id="0312345678").ring_timeout_s >= 15
+
+
+def test_policies_by_name() -> None:
+    assert isinstance(pacer_named("fixed:2"), FixedRatio)
+    assert isinstance(pacer_for(pacing_settings(mode="preview")), Preview)
+    with pytest.raises(ConfigurationError, match="ratio"):
+        pacer_named("fixed:9")
+    with pytest.raises(ConfigurationError, match="unknown pacing policy"):
+        pacer_named("aggressive")
