@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from uuid import UUID
 
@@ -61,6 +62,9 @@ class CallCenter:
         self._line_ring_timeout = line_ring_timeout_s
         # Woken whenever an operator becomes ready, so callers waiting for one re-check.
         self._operator_free = asyncio.Condition()
+        # Seconds from Stasis entry to bridged, for calls that found an operator already
+        # free: the dialer's own answer-to-bridge latency (benchmarks, health).
+        self.bridge_latencies: deque[float] = deque(maxlen=100_000)
 
     # --- operators ---------------------------------------------------------------------------
 
@@ -179,8 +183,8 @@ class CallCenter:
     async def connect(self, attempt_id: UUID, tenant_id: UUID) -> Operator | None:
         """Bridge an answered live call to the longest-ready operator, or abandon it."""
         started = self._clock()
-        operator = await self._wait_for_operator(tenant_id, attempt_id, started)
-        if operator is None:
+        found = await self._wait_for_operator(tenant_id, attempt_id, started)
+        if found is None:
             waited = self._clock() - started
             self.floor.abandoned(attempt_id, self._clock())
             await self._ari.continue_in_dialplan(str(attempt_id), ABANDONED_CONTEXT)
@@ -188,6 +192,7 @@ class CallCenter:
                              what="abandoned")
             log.info("call_abandoned", waited_s=round(waited, 3))
             return None
+        operator, at_once = found
         assert operator.bridge_id is not None
         try:
             await self._ari.add_to_bridge(operator.bridge_id, str(attempt_id))
@@ -195,6 +200,8 @@ class CallCenter:
             # The caller hung up in the meantime (channel gone): the operator is free again.
             await self.caller_left(attempt_id)
             return None
+        if at_once:
+            self.bridge_latencies.append(self._clock() - started)
         self.floor.connected(attempt_id, self._clock())
         await with_retry(
             lambda: attempts.record_connected(self._pool, attempt_id, operator.user_id),
@@ -206,14 +213,17 @@ class CallCenter:
 
     async def _wait_for_operator(
         self, tenant_id: UUID, attempt_id: UUID, started: float
-    ) -> Operator | None:
+    ) -> tuple[Operator, bool] | None:
+        """The operator taken, and whether one was free at once; None after the deadline."""
+        at_once = True
         async with self._operator_free:
             while True:
                 taken = self.desk.take_longest_ready(tenant_id, attempt_id, self._clock())
                 if taken is not None:
                     operator, change = taken
                     await self._record(change, by=None)
-                    return operator
+                    return operator, at_once
+                at_once = False
                 remaining = self._deadline - (self._clock() - started)
                 if remaining <= 0:
                     return None

@@ -10,6 +10,10 @@ Leaving Stasis ends an operator's line or starts the operator's wrap-up.
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from typing import Any
+
 import asyncpg
 import structlog
 from structlog.contextvars import bound_contextvars
@@ -30,6 +34,14 @@ class StasisApp:
         self._pool = pool
         self._ari = ari
         self._center = center
+        # Connecting a caller may wait up to 2 s for an operator: each runs as its own task
+        # so the event stream keeps flowing meanwhile.
+        self._connecting: set[asyncio.Task[Any]] = set()
+
+    async def close(self) -> None:
+        for task in list(self._connecting):
+            task.cancel()
+        await asyncio.gather(*self._connecting, return_exceptions=True)
 
     async def handle(self, event: AriEvent) -> None:
         if isinstance(event, StasisStart):
@@ -77,4 +89,14 @@ class StasisApp:
             if tenant_id is None or amd_status == MACHINE:
                 await self._ari.hangup(event.channel.id)
                 return
-            await self._center.connect(attempt_id, tenant_id)
+            task = asyncio.create_task(self._connect(attempt_id, tenant_id))
+            self._connecting.add(task)
+            task.add_done_callback(self._connecting.discard)
+
+    async def _connect(self, attempt_id: uuid.UUID, tenant_id: uuid.UUID) -> None:
+        with bound_contextvars(attempt_id=str(attempt_id)):
+            try:
+                await self._center.connect(attempt_id, tenant_id)
+            except Exception:
+                log.exception("connect_failed")
+                await self._ari.hangup(str(attempt_id))

@@ -58,14 +58,15 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await pool.close()
 
 
-async def _ami(app: web.Application) -> AsyncIterator[None]:
-    s = app[SETTINGS]
-    ami = AmiClient(
-        AmiConfig(
-            host=s.ami_host, port=s.ami_port, username=s.ami_user,
-            secret=s.ami_secret.get_secret_value(), action_timeout_s=s.ami_action_timeout_s,
-        )
+def ami_config(s: Settings) -> AmiConfig:
+    return AmiConfig(
+        host=s.ami_host, port=s.ami_port, username=s.ami_user,
+        secret=s.ami_secret.get_secret_value(), action_timeout_s=s.ami_action_timeout_s,
     )
+
+
+async def _ami(app: web.Application) -> AsyncIterator[None]:
+    ami = AmiClient(ami_config(app[SETTINGS]))
     ami.start()
     app[AMI] = ami
     yield
@@ -118,6 +119,7 @@ async def _call_handling(app: web.Application) -> AsyncIterator[None]:
     for task in list(tasks):
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    await stasis.close()
 
 
 def _sweep_orphans(center: CallCenter) -> Any:

@@ -114,7 +114,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--ring-timeout", type=float, default=15.0)
     demo.set_defaults(run=_demo_calls)
 
-    from saikoku import campaign_cli, letters_cli, linkage_cli, pacing_cli, user_cli
+    from saikoku import (
+        bench_pbx,
+        campaign_cli,
+        letters_cli,
+        linkage_cli,
+        pacing_cli,
+        user_cli,
+    )
 
     bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="bench", required=True)
     linkage_cli.add_commands(sub, bench)
@@ -122,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     letters_cli.add_commands(sub)
     user_cli.add_commands(sub)
     pacing_cli.add_commands(sub, bench)
+    bench_pbx.add_command(bench)
     return parser
 
 

@@ -11,8 +11,8 @@ from aiohttp import web
 
 from campaigns.policy import around_the_clock
 from saikoku.app import AMI, ARI, ARI_EVENTS, create_app
+from saikoku.rig import SippPhone, deploy
 from saikoku.settings import Settings
-from tests.pbx.rig import SippPhone, deploy
 
 BASE_URL = web.AppKey("test_base_url", str)
 

@@ -16,9 +16,9 @@ from aiohttp import web
 
 from dialer.calls import DialOptions
 from saikoku.app import PLACER
+from saikoku.rig import SippPhone
 from saikoku.web.keys import POOL
 from tests.pbx.desk import Desk, signed_in
-from tests.pbx.rig import SippPhone
 
 
 @pytest.fixture

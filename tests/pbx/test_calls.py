@@ -13,9 +13,9 @@ from dialer import attempts
 from dialer.attempts import Attempt
 from dialer.calls import DialOptions
 from saikoku.app import PLACER
+from saikoku.rig import SippPhone
 from saikoku.web.keys import POOL
 from tests.pbx.conftest import wait_trunk
-from tests.pbx.rig import SippPhone
 
 
 async def call(

@@ -12,9 +12,9 @@ import asyncpg
 from aiohttp import web
 
 from campaigns.lifecycle import transition
+from saikoku.rig import SippPhone
 from saikoku.web.keys import POOL
 from tests.pbx.desk import signed_in
-from tests.pbx.rig import SippPhone
 
 # The debtor population answers by the number's last digit (tests/sipp/debtor_uas.xml).
 EXPECTED = {  # last digit: (attempt status, target state after one pass)

@@ -21,11 +21,11 @@ import asyncpg
 import pytest
 from aiohttp import web
 
+from saikoku.rig import ROOT, SippPhone
 from saikoku.settings import Settings
 from saikoku.web.keys import POOL
 from tests.pbx.conftest import free_tcp_port
 from tests.pbx.desk import signed_in
-from tests.pbx.rig import ROOT, SippPhone
 from tests.pbx.test_campaign_run import running_campaign
 
 

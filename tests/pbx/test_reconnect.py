@@ -13,8 +13,8 @@ from aiohttp import web
 
 from dialer.calls import DialOptions
 from saikoku.app import AMI, ARI_EVENTS, PLACER
+from saikoku.rig import deploy
 from tests.pbx.conftest import BASE_URL, wait_trunk
-from tests.pbx.rig import deploy
 
 
 async def test_pbx_restart_is_survived_with_backoff(

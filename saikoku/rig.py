@@ -1,4 +1,5 @@
-"""The real rig for tests: Asterisk and sipp phones through the deploy/ scripts."""
+"""The real rig (Asterisk 22 and sipp phones on loopback) driven through the deploy/ scripts,
+for the PBX tests and `saikoku bench pbx`. Needs a checkout: the scripts live beside it."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def deploy(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run deploy/<script> with arguments; the caller checks the return code."""
     return subprocess.run(
         ["bash", str(ROOT / "deploy" / script), *args],
         capture_output=True, text=True, cwd=ROOT, check=False,
