@@ -29,6 +29,7 @@ import structlog
 from campaigns import dialing
 from campaigns.lifecycle import TransitionError, transition
 from campaigns.policy import TOKYO, ContactPolicy
+from dialer import replay
 from dialer.calls import Callee, CallPlacer, DialOptions
 from dialer.floor import Floor
 from dialer.pacing.policies import pacer_for
@@ -130,9 +131,9 @@ class Dialer:
             del self._tenants[tenant_id]
             self._floor.set_pacer(tenant_id, None)
         for tenant_id, campaigns in running.items():
-            self._adopt(tenant_id, campaigns)
+            await self._adopt(tenant_id, campaigns)
 
-    def _adopt(self, tenant_id: UUID, campaigns: list[asyncpg.Record]) -> None:
+    async def _adopt(self, tenant_id: UUID, campaigns: list[asyncpg.Record]) -> None:
         try:
             knobs = pacing_settings(**json.loads(campaigns[0]["pacing"]))
         except ConfigurationError as exc:
@@ -145,9 +146,12 @@ class Dialer:
             current.campaigns = ids
             return
         pacer = pacer_for(knobs)
+        async with self._pool.acquire() as conn:
+            replayed = await replay.prime(conn, ids, pacer, self._clock())
         self._tenants[tenant_id] = TenantFloor(ids, knobs, pacer, refilled_at=self._clock())
         self._floor.set_pacer(tenant_id, pacer)
-        log.info("pacing_adopted", tenant_id=str(tenant_id), mode=knobs.mode)
+        log.info("pacing_adopted", tenant_id=str(tenant_id), mode=knobs.mode,
+                 replayed_attempts=replayed)
 
     async def _complete_if_done(
         self, conn: asyncpg.Connection, tenant_id: UUID, campaign_id: UUID
