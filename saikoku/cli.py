@@ -75,10 +75,10 @@ def _serve(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo_calls(settings: Settings, args: argparse.Namespace) -> int:
-    from saikoku.demo import run_demo_calls
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from saikoku.demo import run_demo
 
-    return asyncio.run(run_demo_calls(settings, args.dial_template, args.ring_timeout))
+    return asyncio.run(run_demo(settings, args.people, args.minutes))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,13 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("serve", help="run the service").set_defaults(run=_serve)
 
-    demo = sub.add_parser("demo", help="place demo calls to sipp debtors and print the outcomes")
-    demo.add_argument(
-        "--dial-template", default="PJSIP/{number}@trunk",
-        help="dial string, {number} is replaced (default: %(default)s)",
-    )
-    demo.add_argument("--ring-timeout", type=float, default=15.0)
-    demo.set_defaults(run=_demo_calls)
+    demo = sub.add_parser("demo", help="run a demo campaign on the rig and print the floor")
+    demo.add_argument("--people", type=int, default=400, help="size of the synthetic ward")
+    demo.add_argument("--minutes", type=float, default=3.0, help="how long the campaign runs")
+    demo.set_defaults(run=_demo)
 
     from saikoku import (
         bench_pbx,

@@ -1,80 +1,170 @@
-"""The demo the README's first command runs: a few real calls to sipp debtors, printed."""
+"""The demo the README's first command runs: a small synthetic ward, a planned campaign
+running on the rig, operators on sipp desk phones taking the answered calls, and the floor
+printed as it goes. The service also serves HTTP, so the printed logins work meanwhile.
+
+Calling windows are opened around the clock (the demo must work at any hour); everything
+else — caps, spacing, the 2-s rule, pacing — is the product's own."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import secrets
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
 from uuid import UUID
 
 import asyncpg
 from aiohttp import web
 
-from dialer import attempts
-from dialer.calls import DialOptions
-from saikoku.app import AMI, ARI_EVENTS, PLACER, create_app
+from campaigns.lifecycle import TransitionError, transition
+from campaigns.linkage.importer import import_files
+from campaigns.linkage.spec import ENTITIES
+from campaigns.linkage.synth import write_synthetic_ward
+from campaigns.planning import Scope, plan
+from campaigns.policy import TOKYO, around_the_clock
+from dialer.operators import OperatorState
+from saikoku.app import AMI, ARI_EVENTS, create_app
+from saikoku.passwords import hash_password
 from saikoku.settings import Settings
 from saikoku.web.keys import POOL
+from saikoku.web.operator_api import CALL_CENTER
 
-# The sipp debtor population (tests/sipp/debtor_uas.xml) behaves by the number's last digit.
-DEMO_DEBTORS = [
-    ("0312340010", "answers and says もしもし"),
-    ("0312340021", "answering machine"),
-    ("0312340032", "busy"),
-    ("0312340043", "rings, never answers"),
-    ("0312340054", "rejects the call"),
-    ("0312340066", "number not in service"),
-]
+TENANT = ("demo_tax", "デモ区 税務課 納税係")
+DEMO_PACING = '{"mode": "predictive", "ring_timeout_s": 15, "amd_enabled": true, "cps_limit": 5}'
+OPERATOR_PHONES = ("op001", "op002", "op003")
 
 
-async def ensure_tenant(pool: asyncpg.Pool, code: str, name: str) -> UUID:
+async def ensure_tenant(pool: asyncpg.Pool) -> UUID:
     tenant_id: UUID = await pool.fetchval(
-        """
-        insert into tenants (code, name) values ($1, $2)
-        on conflict (code) do update set name = excluded.name
-        returning id
-        """,
-        code, name,
-    )
+        "insert into tenants (code, name) values ($1, $2)"
+        " on conflict (code) do update set name = excluded.name returning id", *TENANT)
     return tenant_id
 
 
-async def wait_until_ended(pool: asyncpg.Pool, attempt_id: UUID, timeout_s: float) -> None:
-    async with asyncio.timeout(timeout_s):
-        while True:
-            attempt = await attempts.fetch(pool, attempt_id)
-            if attempt is not None and attempt.ended_at is not None:
-                return
-            await asyncio.sleep(0.2)
+async def ensure_ward(pool: asyncpg.Pool, tenant_id: UUID, people: int) -> None:
+    """Import a synthetic ward the first time (later runs keep it and its history)."""
+    if await pool.fetchval("select exists (select 1 from persons where tenant_id = $1)",
+                           tenant_id):
+        return
+    with tempfile.TemporaryDirectory(prefix="saikoku-demo-") as folder:
+        write_synthetic_ward(people, seed=7, out_dir=Path(folder))
+        files = [Path(folder) / f"{entity.ja}.csv" for entity in ENTITIES]
+        result = await import_files(pool, tenant_id, files, imported_by="demo")
+    if not result.ok:
+        raise RuntimeError("the synthetic ward did not import")
 
 
-async def run_demo_calls(settings: Settings, dial_template: str, ring_timeout_s: float) -> int:
-    app = create_app(settings)
+async def demo_users(pool: asyncpg.Pool, tenant_id: UUID, password: str) -> dict[str, UUID]:
+    """Supervisor, PBX admin and three operators on desk phones op001–op003, all with this
+    run's password (printed)."""
+    password_hash = hash_password(password)
+    await pool.execute("update users set phone_endpoint = null"
+                       " where phone_endpoint = any($1::text[])", list(OPERATOR_PHONES))
+    accounts: list[tuple[str, str, str, str | None]] = [
+        ("demo-sv", "デモ 監督者", "supervisor", None),
+                ("demo-pbx", "デモ PBX管理者", "pbx_admin", None)]
+    accounts += [(f"demo-op{n}", f"デモ オペレーター{n}", "operator", phone)
+                 for n, phone in enumerate(OPERATOR_PHONES, start=1)]
+    ids = {}
+    for login, name, role, phone in accounts:
+        ids[login] = await pool.fetchval(
+            "insert into users (tenant_id, login_id, display_name, role, password_hash,"
+            " phone_endpoint) values ($1, $2, $3, $4, $5, $6)"
+            " on conflict (tenant_id, login_id) do update"
+            " set password_hash = excluded.password_hash, phone_endpoint = excluded.phone_endpoint,"
+            " disabled_at = null, failed_logins = 0, locked_until = null returning id",
+            tenant_id, login, name, role, password_hash, phone)
+    return ids
+
+
+async def start_campaign(pool: asyncpg.Pool, tenant_id: UUID, supervisor: UUID) -> UUID:
+    name = f"デモ催告 {datetime.now(TOKYO):%Y-%m-%d %H:%M}"
+    campaign_id: UUID = await pool.fetchval(
+        "insert into campaigns (tenant_id, name, created_by, pacing)"
+        " values ($1, $2, $3, $4::jsonb) returning id", tenant_id, name, supervisor, DEMO_PACING)
+    async with pool.acquire() as conn:
+        counts = await plan(conn, tenant_id, campaign_id, Scope(contacted_within_days=0),
+                            datetime.now(TOKYO))
+        print(f"campaign {name}: {counts.to_call} to call, {counts.letters} for letters,"
+              f" excluded {dict(counts.excluded)}")
+        for state in ("ready", "running"):
+            await transition(conn, tenant_id, campaign_id, state, changed_by=supervisor,
+                             reason="demo")
+    return campaign_id
+
+
+async def operators_at_work(app: web.Application, operators: list[UUID], talk_s: float,
+                            wrap_s: float) -> None:
+    """Stand-ins for people at the desks: talk a while, hang up, wrap up, ready again."""
+    center = app[CALL_CENTER]
+    while True:
+        now = time.monotonic()
+        for user_id in operators:
+            op = center.desk.get(user_id)
+            if op is None:
+                continue
+            if op.state is OperatorState.TALKING and now - op.since >= talk_s:
+                with contextlib.suppress(Exception):
+                    await center.end_call(user_id)
+            elif op.state is OperatorState.WRAP_UP and now - op.since >= wrap_s:
+                await center.set_ready(user_id, True)
+        await asyncio.sleep(0.1)
+
+
+async def floor_report(pool: asyncpg.Pool, campaign_id: UUID) -> str:
+    rows = await pool.fetch(
+        "select status, count(*) as n from call_attempts where campaign_id = $1"
+        " group by status order by status", campaign_id)
+    waiting = await pool.fetchval(
+        "select count(*) from campaign_targets where campaign_id = $1 and state = 'pending'"
+        " and next_attempt_at is null", campaign_id)
+    calls = ", ".join(f"{r['status']} {r['n']}" for r in rows) or "none yet"
+    return f"calls: {calls}; not yet called: {waiting}"
+
+
+async def run_demo(settings: Settings, people: int, minutes: float) -> int:
+    app = create_app(settings, contact_policy=around_the_clock())
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, settings.web_host, settings.web_port)
-    await site.start()
+    await web.TCPSite(runner, settings.web_host, settings.web_port).start()
     try:
         await app[AMI].readiness.wait_ready(60)
         await app[ARI_EVENTS].readiness.wait_ready(60)
         pool = app[POOL]
-        tenant_id = await ensure_tenant(pool, "demo_tax", "デモ区 税務課 納税係")
-        options = DialOptions(ring_timeout_s=ring_timeout_s)
-        results = await asyncio.gather(*(
-            app[PLACER].place(
-                tenant_id=tenant_id, dial_string=dial_template.format(number=number),
-                options=options,
-            )
-            for number, _ in DEMO_DEBTORS
-        ))
-        for result in results:
-            await wait_until_ended(pool, result.attempt_id, ring_timeout_s + 30)
-        print(f"{'debtor':<28} {'status':<15} {'reason':>6} {'cause':>5}  amd")
-        for (_, behaviour), result in zip(DEMO_DEBTORS, results, strict=True):
-            row = await attempts.fetch(pool, result.attempt_id)
-            assert row is not None
-            print(
-                f"{behaviour:<28} {row.status:<15} {row.originate_reason!s:>6} "
-                f"{row.hangup_cause!s:>5}  {row.amd_status or '-'} {row.amd_cause or ''}"
-            )
+        tenant_id = await ensure_tenant(pool)
+        print(f"importing a synthetic ward of {people} people (first run only)…")
+        await ensure_ward(pool, tenant_id, people)
+        password = secrets.token_urlsafe(9)
+        users = await demo_users(pool, tenant_id, password)
+        campaign_id = await start_campaign(pool, tenant_id, users["demo-sv"])
+        print(f"\nService: http://{settings.web_host}:{settings.web_port}/  (JSON API; tenant"
+              f" {TENANT[0]})\nLogins (password {password}): demo-sv (supervisor), demo-pbx"
+              " (PBX admin), demo-op1…3 (operators on sipp phones op001–op003)\n")
+        operators = [users[f"demo-op{n}"] for n in (1, 2, 3)]
+        center = app[CALL_CENTER]
+        for endpoint in ("trunk", *OPERATOR_PHONES):    # sipp just started: qualify now
+            await app[AMI].action({"Action": "PJSIPQualify", "Endpoint": endpoint})
+        await asyncio.sleep(1)
+        for user_id, phone in zip(operators, OPERATOR_PHONES, strict=True):
+            await center.sign_in(user_id, tenant_id, phone)
+        workers = asyncio.create_task(operators_at_work(app, operators, talk_s=6, wrap_s=2))
+        try:
+            deadline = time.monotonic() + minutes * 60
+            while time.monotonic() < deadline:
+                await asyncio.sleep(10)
+                print(f"[{datetime.now(TOKYO):%H:%M:%S}] {await floor_report(pool, campaign_id)}")
+        finally:
+            workers.cancel()
+            async with pool.acquire() as conn:
+                with contextlib.suppress(TransitionError):   # it may have completed
+                    await transition(conn, tenant_id, campaign_id, "paused",
+                                     changed_by=users["demo-sv"], reason="demo over")
+            for user_id in operators:
+                await center.sign_out(user_id, by=None)
+        print(f"\npaused. {await floor_report(pool, campaign_id)}")
         return 0
     finally:
         await runner.cleanup()
