@@ -14,7 +14,8 @@ import asyncio
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 from uuid import UUID
 
 import asyncpg
@@ -32,6 +33,12 @@ log = structlog.get_logger(__name__)
 LINE_PREFIX = "opline-"
 ABANDONED_CONTEXT = "saikoku-abandoned"
 CONNECT_DEADLINE_S = 2.0
+
+
+class CallRecorder(Protocol):
+    async def start(self, tenant_id: UUID, attempt_id: UUID, bridge_id: str) -> None: ...
+
+    async def stop(self, attempt_id: UUID) -> None: ...
 
 
 def parse_uuid(text: str) -> UUID | None:
@@ -52,6 +59,11 @@ class CallCenter:
         clock: Callable[[], float] = time.monotonic,
         connect_deadline_s: float = CONNECT_DEADLINE_S, line_ring_timeout_s: int = 30,
     ) -> None:
+        # Records each bridged call (recordings/recorder.py), when set.
+        self.recorder: CallRecorder | None = None
+        # Who to tell (the operators' desktops): every state change, and each bridged call.
+        self.on_change: Callable[[Change], Awaitable[None]] | None = None
+        self.on_bridged: Callable[[Operator, UUID], Awaitable[None]] | None = None
         self._pool = pool
         self._ari = ari
         self._app = app
@@ -95,11 +107,12 @@ class CallCenter:
         if line:
             await self._ari.hangup(line)
 
-    async def set_ready(self, user_id: UUID, ready: bool) -> OperatorState:
+    async def set_ready(self, user_id: UUID, ready: bool,
+                        reason: str | None = None) -> OperatorState:
         operator = self.desk.get(user_id)
         wrap_started = operator.since if operator else 0.0
         now = self._clock()
-        change = self.desk.set_ready(user_id, ready, now)
+        change = self.desk.set_ready(user_id, ready, now, reason)
         if change is not None and change.from_state is OperatorState.WRAP_UP:
             self.floor.wrap_ended(change.tenant_id, now - wrap_started, now)
         if change is not None:
@@ -202,11 +215,15 @@ class CallCenter:
             return None
         if at_once:
             self.bridge_latencies.append(self._clock() - started)
+        if self.recorder is not None:
+            await self.recorder.start(tenant_id, attempt_id, operator.bridge_id)
         self.floor.connected(attempt_id, self._clock())
         await with_retry(
             lambda: attempts.record_connected(self._pool, attempt_id, operator.user_id),
             what="connected",
         )
+        if self.on_bridged is not None:
+            await self.on_bridged(operator, attempt_id)
         log.info("call_connected", operator_id=str(operator.user_id),
                  waited_s=round(self._clock() - started, 3))
         return operator
@@ -238,6 +255,8 @@ class CallCenter:
         change = self.desk.call_ended(attempt_id, self._clock())
         if change is not None:
             await self._record(change, by=None)
+        if self.recorder is not None:
+            await self.recorder.stop(attempt_id)
 
     async def _wake_if_ready(self, change: Change) -> None:
         if change.to_state is OperatorState.READY:
@@ -255,3 +274,5 @@ class CallCenter:
             ),
             what="operator_state",
         )
+        if self.on_change is not None:
+            await self.on_change(change)

@@ -105,7 +105,7 @@ CONF
     else
         # Without its own hostname in /etc/hosts, Asterisk resolves it on every call (~15 calls/s).
         printf '127.0.0.1 localhost %s\n::1 localhost ip6-localhost\n' "$(hostname)" > "$CHROOT/etc/hosts"
-        mkdir -p "$CHROOT/var/run/asterisk"
+        mkdir -p "$CHROOT/var/run/asterisk" "$CHROOT/var/spool/asterisk/recording"
     fi
 }
 
@@ -123,8 +123,23 @@ courtesy_sound() {
     sox "$src" -r 8000 -c 1 -b 16 "$dir/courtesy.wav"
 }
 
+# A fingerprint of the configuration this checkout's settings render. The chroot is shared by
+# every clone on the machine: one started by another clone (other secrets) is restarted.
+conf_fingerprint() {
+    local tmp; tmp="$(mktemp -d)"
+    SAIKOKU_OPERATOR_PHONE_CONTACT="${SAIKOKU_OPERATOR_PHONE_CONTACT-$RIG_OPERATOR_CONTACT}" \
+        "$SAIKOKU" pbx conf --dest "$tmp" >/dev/null
+    cat "$tmp"/* | sha256sum | cut -c1-32
+    rm -rf "$tmp"
+}
+
 start() {
     ensure
+    local fingerprint; fingerprint="$(conf_fingerprint)"
+    if running && [ "$(cat "$PIDFILE.conf" 2>/dev/null)" != "$fingerprint" ]; then
+        say "asterisk runs another configuration (another checkout?): restarting it"
+        stop
+    fi
     if running; then
         say "asterisk already running (pid $(cat "$PIDFILE"))"
     else
@@ -138,6 +153,7 @@ start() {
             setsid chroot "$CHROOT" /usr/sbin/asterisk -f -n >"$LOGFILE" 2>&1 < /dev/null &
         fi
         echo $! > "$PIDFILE"
+        echo "$fingerprint" > "$PIDFILE.conf"
     fi
     SAIKOKU_LOG_LEVEL=warning "$SAIKOKU" pbx wait-ready --timeout "${1:-60}" || { tail -n 30 "$LOGFILE" >&2; die "asterisk did not become ready"; }
 }

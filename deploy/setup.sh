@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 need_pkgs=()
 # what:package — a command on PATH, or (starting with /) a file the package installs
 for pair in debootstrap:debootstrap sipp:sip-tester espeak-ng:espeak-ng sox:sox curl:curl \
-            pg_isready:postgresql-client \
+            pg_isready:postgresql-client chromium:chromium \
             /usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf:fonts-ipaexfont-mincho \
             /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf:fonts-ipaexfont-gothic; do
     what="${pair%%:*}"

@@ -42,6 +42,8 @@ class Operator:
     line_channel: str | None = None
     bridge_id: str | None = None
     attempt_id: UUID | None = None
+    # The call they are on or wrapping up (kept through wrap-up for the outcome).
+    last_attempt_id: UUID | None = None
     # Ready or paused once the phone line is up.
     wants_ready: bool = True
 
@@ -99,7 +101,8 @@ class OperatorDesk:
         op.attempt_id = None
         return self._move(op, OperatorState.OFFLINE, now, reason)
 
-    def set_ready(self, user_id: UUID, ready: bool, now: float) -> Change | None:
+    def set_ready(self, user_id: UUID, ready: bool, now: float,
+                  reason: str | None = None) -> Change | None:
         """Ready or pause. From wrap-up, ready ends the wrap-up; while talking or connecting
         the wish is kept and applied when the call or the line setup ends."""
         op = self._require(user_id)
@@ -108,7 +111,7 @@ class OperatorDesk:
         if op.state in (OperatorState.READY, OperatorState.PAUSED, OperatorState.WRAP_UP):
             if op.state is target:
                 return None
-            return self._move(op, target, now, None)
+            return self._move(op, target, now, reason)
         if op.state is OperatorState.OFFLINE:
             raise OperatorStateError("operator is offline: sign in first")
         return None
@@ -121,7 +124,7 @@ class OperatorDesk:
         if not ready:
             return None
         op = min(ready, key=lambda o: (o.since, str(o.user_id)))
-        op.attempt_id = attempt_id
+        op.attempt_id = op.last_attempt_id = attempt_id
         return op, self._move(op, OperatorState.TALKING, now, None)
 
     def call_ended(self, attempt_id: UUID, now: float) -> Change | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -23,12 +24,14 @@ from campaigns.policy import ContactPolicy, around_the_clock
 from dialer.ami import AmiClient, AmiConfig
 from dialer.calls import CallPlacer
 from dialer.engine import Dialer
+from recordings.recorder import Recorder, RecordingPlaces
 from saikoku.errors import ConfigurationError, NotReadyError, PbxError
 from saikoku.settings import Settings
 from saikoku.supervision import consume_queue, spawn_supervised
-from saikoku.web import auth, campaign_api, operator_api
+from saikoku.web import auth, campaign_api, operator_api, pages, recording_api
+from saikoku.web.desk_hub import DeskHub
 from saikoku.web.keys import POOL, SETTINGS
-from saikoku.web.operator_api import CALL_CENTER
+from saikoku.web.operator_api import CALL_CENTER, DESK_HUB
 from store import migrate
 from store.db import create_pool
 
@@ -111,6 +114,11 @@ async def _call_handling(app: web.Application) -> AsyncIterator[None]:
     ami.readiness.on_ready(lambda: spawn_supervised(tasks, "reconcile", _reconcile(placer)))
     app[PLACER] = placer
     app[CALL_CENTER] = center
+    app[DESK_HUB] = DeskHub(pool, center)
+    settings = app[SETTINGS]
+    center.recorder = Recorder(pool, app[ARI], RecordingPlaces(
+        settings.recordings_spool_dir, settings.recordings_dir,
+        timedelta(days=settings.recordings_retention_days)))
     yield
     # Release every operator's line; a PBX already gone has released them itself.
     for operator in center.desk.all():
@@ -157,7 +165,7 @@ def create_app(
     tests of the API, and by a console that only reads). `contact_policy` replaces the
     calling rules (windows, caps, spacing) — the rig's tests and the demo open the windows
     around the clock."""
-    app = web.Application(middlewares=[auth.session_middleware])
+    app = web.Application(middlewares=[pages.security_headers, auth.session_middleware])
     app[SETTINGS] = settings
     if contact_policy is None and settings.calling_hours == "always":
         log.warning("calling_windows_open_around_the_clock", setting="SAIKOKU_CALLING_HOURS")
@@ -172,4 +180,6 @@ def create_app(
     app.router.add_post("/api/logout", auth.logout)
     app.router.add_get("/api/me", auth.me)
     campaign_api.add_routes(app)
+    recording_api.add_routes(app)
+    pages.add_routes(app)
     return app

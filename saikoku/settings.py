@@ -7,6 +7,7 @@ Asterisk can never disagree on credentials.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -62,6 +63,13 @@ class Settings(BaseSettings):
     office_name_kana: str = Field(default="さいこくく やくしょ", pattern=r"^[ぁ-ゖァ-ヺー 　、]+$")
     call_center_phone: str = Field(default="03-0000-0000", pattern=r"^[0-9][0-9-]{5,15}$")
     call_center_hours: str = "平日 8:30〜17:15"
+
+    # Where Asterisk writes recordings (its spool, as this machine sees it) and where the
+    # service keeps them; how long they are kept.
+    recordings_spool_dir: Path = Path(
+        "/var/cache/saikoku/asterisk-sid/var/spool/asterisk/recording")
+    recordings_dir: Path = Path("/var/lib/saikoku/recordings")
+    recordings_retention_days: int = Field(default=365, ge=1, le=3650)
 
     # "ward": the calling windows of campaigns/policy.py (weekdays 9–20, Saturdays 10–17).
     # "always": open around the clock — only for the rig and the demo, which must place calls

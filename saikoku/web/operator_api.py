@@ -3,26 +3,37 @@ ready / pause (also ends wrap-up), sign out. The desktop page comes on top of th
 
 from __future__ import annotations
 
+from datetime import datetime
+from uuid import UUID
+
 import structlog
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from ari_bridge.call_center import CallCenter
-from dialer.operators import OperatorStateError
+from campaigns import outcomes
+from campaigns.outcomes import Outcome, OutcomeError
+from campaigns.policy import TOKYO
+from dialer.operators import OperatorState, OperatorStateError
+from saikoku import audit
 from saikoku.errors import NotReadyError, PbxError
-from saikoku.web.auth import require_role
-from saikoku.web.keys import USER
+from saikoku.web.auth import actor_of, require_role
+from saikoku.web.desk_hub import DeskHub
+from saikoku.web.keys import POOL, USER
+from saikoku.web.person_card import open_card
 from saikoku.web.responses import json_error, json_ok, parse_body
 
 log = structlog.get_logger(__name__)
 
 CALL_CENTER = web.AppKey("call_center", CallCenter)
+DESK_HUB = web.AppKey("desk_hub", DeskHub)
 
 
 class ReadyBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ready: bool
+    reason: str | None = Field(default=None, max_length=100)   # why paused (休憩, 研修…)
 
 
 def _state(request: web.Request) -> web.Response:
@@ -30,6 +41,7 @@ def _state(request: web.Request) -> web.Response:
     return json_ok({
         "state": operator.state.value if operator else "offline",
         "phone_endpoint": request[USER].phone_endpoint,
+        "attempt_id": operator.last_attempt_id if operator else None,
     })
 
 
@@ -57,11 +69,66 @@ async def sign_in(request: web.Request) -> web.Response:
 @require_role("operator")
 async def set_ready(request: web.Request) -> web.Response:
     body = await parse_body(request, ReadyBody)
+    center, user = request.app[CALL_CENTER], request[USER]
+    operator = center.desk.get(user.user_id)
+    if (body.ready and operator is not None and operator.state is OperatorState.WRAP_UP
+            and operator.last_attempt_id is not None
+            and not await request.app[POOL].fetchval(
+                "select exists (select 1 from outcomes where attempt_id = $1)",
+                operator.last_attempt_id)):
+        return json_error(409, "outcome_missing", "応対結果を保存してください。")
     try:
-        await request.app[CALL_CENTER].set_ready(request[USER].user_id, body.ready)
+        await center.set_ready(user.user_id, body.ready, reason=body.reason)
     except OperatorStateError as exc:
         return json_error(409, "wrong_state", str(exc))
     return _state(request)
+
+
+@require_role("operator")
+async def desktop_socket(request: web.Request) -> web.StreamResponse:
+    # Browsers send cookies with cross-site WebSocket handshakes: only our own pages may open it.
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != f"{request.scheme}://{request.host}":
+        return json_error(403, "origin", "forbidden origin")
+    user = request[USER]
+    return await request.app[DESK_HUB].serve(request, user.user_id, user.login,
+                                             actor_of(request))
+
+
+@require_role("operator")
+async def person_card(request: web.Request) -> web.Response:
+    """The card of the person on the operator's current (or just-ended) call — no one else."""
+    user = request[USER]
+    try:
+        person_id = UUID(request.match_info["person_id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    operator = request.app[CALL_CENTER].desk.get(user.user_id)
+    attempt_id = operator.last_attempt_id if operator else None
+    async with request.app[POOL].acquire() as conn:
+        on_call = attempt_id is not None and await conn.fetchval(
+            "select person_id = $2 from call_attempts where id = $1", attempt_id, person_id)
+        if not on_call:
+            await audit.record(conn, actor_of(request), "person_refused", object_type="person",
+                               object_id=person_id, person_id=person_id,
+                               reason="not on this operator's call")
+            return json_error(403, "forbidden", "この方の情報は表示できません。")
+        card = await open_card(conn, actor_of(request), person_id, reason="opened on desktop",
+                               attempt_id=attempt_id)
+    if card is None:
+        raise web.HTTPNotFound()
+    return json_ok(card)
+
+
+@require_role("operator")
+async def save_outcome(request: web.Request) -> web.Response:
+    body = await parse_body(request, Outcome)
+    async with request.app[POOL].acquire() as conn:
+        try:
+            await outcomes.save(conn, actor_of(request), body, datetime.now(TOKYO))
+        except OutcomeError as exc:
+            return json_error(409, "outcome_refused", str(exc))
+    return json_ok({"saved": True, "attempt_id": body.attempt_id})
 
 
 @require_role("operator")
@@ -84,3 +151,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/operator/ready", set_ready)
     app.router.add_post("/api/operator/hang-up", end_call)
     app.router.add_post("/api/operator/sign-out", sign_out)
+    app.router.add_get("/api/operator/ws", desktop_socket)
+    app.router.add_get("/api/operator/person/{person_id}", person_card)
+    app.router.add_post("/api/operator/outcome", save_outcome)

@@ -59,7 +59,8 @@ async def service(
 ) -> AsyncIterator[web.Application]:
     """The service itself, with its real cleanup contexts, connected to the rig and serving
     HTTP on a free port (its base URL is `app[BASE_URL]`)."""
-    app = create_app(settings, contact_policy=around_the_clock())
+    # One attempt per person: a campaign ends after its first pass, whatever the outcome.
+    app = create_app(settings, contact_policy=around_the_clock(max_attempts_total=1))
     port = free_tcp_port()
     app[BASE_URL] = f"http://127.0.0.1:{port}"
     runner = web.AppRunner(app)

@@ -32,8 +32,18 @@ class Desk:
             return data
 
     async def state(self) -> str:
+        return str((await self.status())["state"])
+
+    async def status(self) -> dict[str, Any]:
         async with self.http.get(self.base + "/api/operator/state") as response:
-            return str((await response.json())["state"])
+            data: dict[str, Any] = await response.json()
+            return data
+
+    async def save_outcome(self, disposition: str = "third_party") -> None:
+        attempt_id = (await self.status())["attempt_id"]
+        await self.post("/api/operator/outcome", {
+            "attempt_id": attempt_id, "disposition": disposition,
+            "conversation_log": "テスト通話（家族が応答）"})
 
     async def wait_state(self, state: str, timeout_s: float = 10.0) -> None:
         async with asyncio.timeout(timeout_s):
@@ -50,6 +60,7 @@ class Desk:
                     await self.post("/api/operator/hang-up")
             elif state == "wrap_up":
                 await asyncio.sleep(wrap_s)
+                await self.save_outcome()
                 await self.post("/api/operator/ready", {"ready": True})
             else:
                 await asyncio.sleep(0.05)

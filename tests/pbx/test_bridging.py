@@ -65,6 +65,11 @@ async def test_answered_call_is_bridged_to_the_ready_operator(
     ended = await pool.fetchrow("select status, ended_at from call_attempts where id = $1",
                                 attempt_id)
     assert ended["status"] == "connected"
+    # No next call before the outcome is saved.
+    async with desk.http.post(desk.base + "/api/operator/ready", json={"ready": True},
+                              headers={"X-CSRF-Token": desk.csrf}) as refused:
+        assert refused.status == 409
+    await desk.save_outcome()
     await desk.post("/api/operator/ready", {"ready": True})
     assert await desk.state() == "ready"
     states = [r["to_state"] for r in await pool.fetch(

@@ -4,6 +4,7 @@ operators on sipp phones taking the answered calls through the HTTP API."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from typing import Any
@@ -16,14 +17,19 @@ from saikoku.rig import SippPhone
 from saikoku.web.keys import POOL
 from tests.pbx.desk import signed_in
 
-# The debtor population answers by the number's last digit (tests/sipp/debtor_uas.xml).
-EXPECTED = {  # last digit: (attempt status, target state after one pass)
+# The debtor population answers by the number's last digit (tests/sipp/debtor_uas.xml). The
+# rig's policy allows one attempt per person, so each target ends after one call.
+EXPECTED = {  # last digit: (attempt status, target state)
     "0": ("connected", "completed"), "8": ("connected", "completed"),
     "9": ("connected", "completed"), "7": ("connected", "completed"),
-    "1": ("answered", "pending"),     # machine: next day
-    "2": ("busy", "pending"),
+    "1": ("answered", "exhausted"),   # machine: released
+    "2": ("busy", "exhausted"),
+    "3": ("no_answer", "exhausted"),
+    "4": ("rejected", "exhausted"),
     "6": ("invalid_number", "exhausted"),
 }
+# A person who answers can still be abandoned when the predictive pacer over-dials.
+ALSO_POSSIBLE = {("abandoned", "exhausted")}
 
 
 async def running_campaign(
@@ -50,25 +56,23 @@ async def running_campaign(
     return campaign_id
 
 
-async def test_a_progressive_campaign_runs_its_first_pass(
+async def test_a_predictive_campaign_of_200_runs_to_its_end(
     service: web.Application, operator_phones: SippPhone, tenant_id: uuid.UUID
 ) -> None:
     pool: asyncpg.Pool = service[POOL]
-    digits = "0120980726901"
+    digits = "0120983756" * 20          # answer, machine, busy, no answer, early hang-up…
     campaign_id = await running_campaign(pool, tenant_id, digits, {
-        "mode": "progressive", "ring_timeout_s": 15, "amd_enabled": True,
-        "dial_template": "PJSIP/{number}@trunk"})
-    async with signed_in(service, tenant_id, "op1", "op003") as (_, one), \
-            signed_in(service, tenant_id, "op2", "op004") as (_, two):
-        for desk in (one, two):
+        "mode": "predictive", "ring_timeout_s": 15, "amd_enabled": True, "cps_limit": 10})
+    async with contextlib.AsyncExitStack() as stack:
+        desks = [(await stack.enter_async_context(
+            signed_in(service, tenant_id, f"op{n}", f"op{n + 2:03d}")))[1] for n in (1, 2, 3)]
+        for desk in desks:
             await desk.post("/api/operator/sign-in")
-        workers = [asyncio.create_task(d.work(talk_s=0.5, wrap_s=0.2)) for d in (one, two)]
+        workers = [asyncio.create_task(d.work(talk_s=1.0, wrap_s=0.2)) for d in desks]
         try:
-            async with asyncio.timeout(150):
-                while await pool.fetchval(
-                        "select count(*) from campaign_targets where campaign_id = $1"
-                        " and state in ('pending', 'claimed', 'in_call')"
-                        " and next_attempt_at is null", campaign_id):
+            async with asyncio.timeout(280):
+                while await pool.fetchval("select status from campaigns where id = $1",
+                                          campaign_id) != "completed":
                     await asyncio.sleep(0.5)
         finally:
             for w in workers:
@@ -76,18 +80,20 @@ async def test_a_progressive_campaign_runs_its_first_pass(
             await asyncio.gather(*workers, return_exceptions=True)
     rows = await pool.fetch(
         "select right(f.phone_e164, 1) as digit, t.state, t.attempts,"
-        " array_agg(a.status) as statuses"
+        " array_agg(a.status) as statuses, array_agg(a.id) as ids"
         " from campaign_targets t join phones f on f.person_id = t.person_id"
         " join call_attempts a on a.target_id = t.id"
         " where t.campaign_id = $1 group by f.phone_e164, t.state, t.attempts", campaign_id)
     assert len(rows) == len(digits)
     for row in rows:
         assert row["attempts"] == 1 and len(row["statuses"]) == 1, dict(row)
+        outcome = (row["statuses"][0], row["state"])
         expected = EXPECTED.get(row["digit"])
         if expected is not None:
-            assert (row["statuses"][0], row["state"]) == expected, dict(row)
-    # Progressive never abandons, and nobody was ever in two calls at once.
-    assert not any(r["statuses"][0] == "abandoned" for r in rows)
+            assert outcome == expected or outcome in ALSO_POSSIBLE, dict(row)
+        else:   # 5: hangs up 1.5 s after answering, before or after AMD decides
+            assert row["state"] in ("completed", "exhausted"), dict(row)
+    # Nobody was ever in two calls at once, and nothing is left open.
     overlaps = await pool.fetchval(
         "select count(*) from call_attempts a join call_attempts b"
         " on a.person_id = b.person_id and a.id < b.id"
@@ -96,6 +102,13 @@ async def test_a_progressive_campaign_runs_its_first_pass(
     assert overlaps == 0
     assert await pool.fetchval("select count(*) from call_attempts where campaign_id = $1"
                                " and ended_at is null", campaign_id) == 0
+    # Every abandoned person heard the courtesy message within 2 s, by Asterisk's clock.
+    gaps = await pool.fetch(
+        "select a.id, max((e.detail->>'pbx_at')::timestamptz) filter (where e.kind = 'stasis_end')"
+        " - max((e.detail->>'pbx_at')::timestamptz) filter (where e.kind = 'stasis_start') as gap"
+        " from call_attempts a join call_attempt_events e on e.attempt_id = a.id"
+        " where a.campaign_id = $1 and a.status = 'abandoned' group by a.id", campaign_id)
+    assert all(g["gap"] is not None and g["gap"].total_seconds() < 2.1 for g in gaps), gaps
 
 
 async def test_pause_stops_new_dials_within_a_second(

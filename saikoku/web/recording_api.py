@@ -1,0 +1,39 @@
+"""Playback of call recordings for supervisors and ward staff (never operators); every
+playback is access-logged with the person the call was with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from uuid import UUID
+
+from aiohttp import web
+
+from saikoku import audit
+from saikoku.web.auth import actor_of, require_role
+from saikoku.web.keys import POOL, USER
+from saikoku.web.responses import json_error
+
+
+@require_role("supervisor", "staff", "admin")
+async def play(request: web.Request) -> web.StreamResponse:
+    try:
+        attempt_id = UUID(request.match_info["attempt_id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    async with request.app[POOL].acquire() as conn:
+        row = await conn.fetchrow(
+            "select r.id, r.path, a.person_id from recordings r"
+            " join call_attempts a on a.id = r.attempt_id"
+            " where r.tenant_id = $1 and r.attempt_id = $2 and r.stored_at is not null"
+            " and r.purged_at is null", request[USER].tenant_id, attempt_id)
+        if row is None:
+            return json_error(404, "not_found", "録音がありません。")
+        await audit.record(conn, actor_of(request), "recording_played",
+                           object_type="recording", object_id=row["id"],
+                           person_id=row["person_id"])
+    return web.FileResponse(Path(row["path"]), headers={
+        "Content-Type": "audio/wav", "Cache-Control": "no-store"})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/recordings/{attempt_id}", play)
