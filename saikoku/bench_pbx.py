@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 from aiohttp import web
 
@@ -36,14 +37,14 @@ from ari_bridge.call_center import LINE_PREFIX
 from ari_bridge.client import AriClient
 from campaigns.policy import around_the_clock
 from dialer.ami import AmiClient
-from dialer.calls import DialOptions
+from dialer.calls import Callee, DialOptions
 from dialer.operators import OperatorState
 from saikoku.app import AMI, ARI, ARI_EVENTS, PLACER, ami_config, create_app
 from saikoku.passwords import hash_password
 from saikoku.rig import ROOT, SippPhone, deploy
 from saikoku.settings import Settings
 from saikoku.web.keys import POOL
-from saikoku.web.operator_api import CALL_CENTER
+from saikoku.web.operator_api import CALL_CENTER, DESK_HUB
 
 # Debtors whose number ends in 0 answer in person after ~1 s (tests/sipp/debtor_uas.xml).
 HUMAN_NUMBER = "0312340010"
@@ -62,6 +63,7 @@ class Step:
     max_concurrent: int = 0
     ami_rtt_ms: list[float] = field(default_factory=list, repr=False)
     bridge_ms: list[float] = field(default_factory=list, repr=False)
+    pop_ms: list[float] = field(default_factory=list, repr=False)
     dialer_cpu_pct: float = 0.0
     asterisk_cpu_pct: float = 0.0
     sipp_cpu_pct: float = 0.0
@@ -73,14 +75,17 @@ class Step:
                 and percentile(self.ami_rtt_ms, 99) < PASS_RTT_P99_MS)
 
     def summary(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if k not in ("ami_rtt_ms", "bridge_ms")}
+        out = {k: v for k, v in asdict(self).items()
+               if k not in ("ami_rtt_ms", "bridge_ms", "pop_ms")}
         out.update(
             achieved_cps=round(self.placed / self.seconds, 1),
             ami_rtt_p50_ms=round(percentile(self.ami_rtt_ms, 50), 2),
             ami_rtt_p99_ms=round(percentile(self.ami_rtt_ms, 99), 2),
             answer_to_bridge_p50_ms=round(percentile(self.bridge_ms, 50), 2),
             answer_to_bridge_p99_ms=round(percentile(self.bridge_ms, 99), 2),
-            bridged=len(self.bridge_ms), passed=self.passed,
+            bridge_to_pop_p50_ms=round(percentile(self.pop_ms, 50), 2),
+            bridge_to_pop_p99_ms=round(percentile(self.pop_ms, 99), 2),
+            bridged=len(self.bridge_ms), pops=len(self.pop_ms), passed=self.passed,
         )
         return out
 
@@ -198,6 +203,32 @@ class DialerRig:
     app: web.Application
     tenant_id: uuid.UUID
     operators: list[uuid.UUID]
+    # Whom the dialer loop calls: synthetic people with a bill each, so screen-pops are real.
+    callees: list[Callee] = field(default_factory=list)
+
+
+BENCH_PEOPLE_SQL = """
+with c as (
+    insert into campaigns (tenant_id, name, created_by) values ($1, 'bench', $2) returning id),
+p as (
+    insert into persons (tenant_id, resident_number, name_raw, name, name_kana, birth_date)
+    select $1, 'B' || n, 'ベンチ 太郎', 'ベンチ 太郎', 'ベンチ タロウ', date '1980-01-01'
+      from generate_series(1, $3) n returning id, resident_number),
+b as (
+    insert into tax_bills (tenant_id, person_id, tax_type, fiscal_year, notice_number,
+                           annual_amount)
+    select $1, id, 'resident', 2026, resident_number, 40000 from p returning id),
+i as (
+    insert into installments (tenant_id, bill_id, installment_no, assessed_amount, due_date)
+    select $1, id, 1, 10000, date '2026-06-30' from b),
+f as (
+    insert into phones (tenant_id, person_id, kind, phone_raw, phone_e164, is_valid, source)
+    select $1, id, 'landline', '0312340010', '+81312340010', true, 'import' from p
+    returning id, person_id)
+insert into campaign_targets (tenant_id, campaign_id, person_id)
+select $1, c.id, f.person_id from c, f
+returning id, person_id, (select id from phones where person_id = campaign_targets.person_id)
+"""
 
 
 @contextlib.asynccontextmanager
@@ -207,6 +238,9 @@ async def dialer_rig(settings: Settings, endpoints: list[str]) -> AsyncIterator[
     app = create_app(settings, contact_policy=around_the_clock())
     runner = web.AppRunner(app)
     await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
     try:
         await app[AMI].readiness.wait_ready(30)
         await app[ARI_EVENTS].readiness.wait_ready(30)
@@ -221,7 +255,8 @@ async def dialer_rig(settings: Settings, endpoints: list[str]) -> AsyncIterator[
         tenant_id = await pool.fetchval(
             "insert into tenants (code, name) values ($1, 'ベンチマーク') returning id",
             f"bench_pbx_{int(time.time())}")
-        password = hash_password(uuid.uuid4().hex)
+        secret = uuid.uuid4().hex
+        password = hash_password(secret)
         operators = [await pool.fetchval(
             "insert into users (tenant_id, login_id, display_name, role, password_hash,"
             " phone_endpoint) values ($1, $2, 'bench', 'operator', $3, $4) returning id",
@@ -233,7 +268,25 @@ async def dialer_rig(settings: Settings, endpoints: list[str]) -> AsyncIterator[
             async with asyncio.timeout(30):
                 while center.desk.counts(tenant_id)[OperatorState.READY] < len(operators):
                     await asyncio.sleep(0.1)
-            yield DialerRig(app, tenant_id, operators)
+            callees = [Callee(r[0], r[1], r[2]) for r in await pool.fetch(
+                BENCH_PEOPLE_SQL, tenant_id, operators[0], 3000)]
+            # Each operator's desktop: logged in, its WebSocket open for screen-pops.
+            async with contextlib.AsyncExitStack() as desktops:
+                for endpoint in endpoints:
+                    http = await desktops.enter_async_context(aiohttp.ClientSession(
+                        cookie_jar=aiohttp.CookieJar(unsafe=True)))
+                    code = await pool.fetchval("select code from tenants where id = $1",
+                                               tenant_id)
+                    async with http.post(f"{base}/api/login", json={
+                            "tenant": code, "login": endpoint, "password": secret}) as r:
+                        r.raise_for_status()
+                    socket = await desktops.enter_async_context(
+                        http.ws_connect(f"{base}/api/operator/ws", origin=base))
+                    desktops.push_async_callback(socket.close)
+                    # Read like a browser does (which also answers the server's pings).
+                    reader = asyncio.create_task(_read_all(socket))
+                    desktops.callback(reader.cancel)
+                yield DialerRig(app, tenant_id, operators, callees)
         finally:
             for user_id in operators:
                 with contextlib.suppress(Exception):
@@ -241,6 +294,11 @@ async def dialer_rig(settings: Settings, endpoints: list[str]) -> AsyncIterator[
             await pool.execute("delete from tenants where id = $1", tenant_id)
     finally:
         await runner.cleanup()
+
+
+async def _read_all(socket: aiohttp.ClientWebSocketResponse) -> None:
+    async for _message in socket:
+        pass
 
 
 async def _wait_online(app: web.Application, endpoint: str) -> None:
@@ -281,9 +339,11 @@ async def dialer_step(rig: DialerRig, rate: float, seconds: float, talk_s: float
     sampler = asyncio.create_task(_count_channels(app[ARI], step, "", stop))
     started_at = await pool.fetchval("select now()")
     app[CALL_CENTER].bridge_latencies.clear()
+    app[DESK_HUB].pop_latencies.clear()
+    callees = iter(rig.callees[n % len(rig.callees)] for n in range(10**9))
     step.placed = await _at_rate(rate, seconds, lambda: calls.append(asyncio.create_task(
         placer.place(tenant_id=rig.tenant_id, dial_string=f"PJSIP/{HUMAN_NUMBER}@trunk",
-                     options=DialOptions(ring_timeout_s=15, amd=False)))))
+                     options=DialOptions(ring_timeout_s=15, amd=False), who=next(callees)))))
     results = await asyncio.gather(*calls, return_exceptions=True)
     step.failed = sum(1 for r in results if isinstance(r, BaseException)
                       or str(r.outcome) != "answered")
@@ -304,6 +364,8 @@ async def dialer_step(rig: DialerRig, rate: float, seconds: float, talk_s: float
         1 for r in rows if r["ended_at"] is None or r["status"] in ("dialing", "unknown"))
     step.bridge_ms = [1000 * s for s in app[CALL_CENTER].bridge_latencies]
     app[CALL_CENTER].bridge_latencies.clear()
+    step.pop_ms = [1000 * s for s in app[DESK_HUB].pop_latencies]
+    app[DESK_HUB].pop_latencies.clear()
     step.statuses = dict(Counter(
         r["status"] + ("" if r["ended_at"] else " (open)") for r in rows))
     return step
@@ -373,13 +435,14 @@ async def run_bench(settings: Settings, rates: list[float], seconds: float, hold
 def print_table(report: dict[str, Any]) -> None:
     print(f"{'loop':7} {'cps':>6} {'placed':>7} {'fail':>5} {'lost':>5} {'concur':>7}"
           f" {'rtt50':>7} {'rtt99':>7} {'brg50':>7} {'brg99':>7} {'dialer%':>8}"
-          f" {'ast%':>6} {'sipp%':>6}  ok")
+          f" {'ast%':>6} {'sipp%':>6} {'pop50':>7} {'pop99':>7}  ok")
     for s in report["steps"]:
         print(f"{s['loop']:7} {s['achieved_cps']:6.1f} {s['placed']:7d} {s['failed']:5d}"
               f" {s['lost_rows']:5d} {s['max_concurrent']:7d} {s['ami_rtt_p50_ms']:7.2f}"
               f" {s['ami_rtt_p99_ms']:7.2f} {s['answer_to_bridge_p50_ms']:7.2f}"
               f" {s['answer_to_bridge_p99_ms']:7.2f} {s['dialer_cpu_pct']:8.1f}"
-              f" {s['asterisk_cpu_pct']:6.1f} {s['sipp_cpu_pct']:6.1f}  {s['passed']}")
+              f" {s['asterisk_cpu_pct']:6.1f} {s['sipp_cpu_pct']:6.1f}"
+              f" {s['bridge_to_pop_p50_ms']:7.2f} {s['bridge_to_pop_p99_ms']:7.2f}  {s['passed']}")
     for loop in ("bare", "dialer"):
         gave = report.get(f"{loop}_gave_way")
         limit = (f"gave way at {gave['rate']:g}/s: {gave['bottleneck']}" if gave
