@@ -117,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
         letters_cli,
         linkage_cli,
         pacing_cli,
+        recordings_cli,
         user_cli,
     )
 
@@ -125,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     campaign_cli.add_commands(sub)
     letters_cli.add_commands(sub)
     user_cli.add_commands(sub)
+    recordings_cli.add_commands(sub)
     pacing_cli.add_commands(sub, bench)
     bench_pbx.add_command(bench)
     return parser

@@ -12,20 +12,23 @@ import contextlib
 import secrets
 import tempfile
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
 import asyncpg
 from aiohttp import web
 
+from campaigns import outcomes
 from campaigns.lifecycle import TransitionError, transition
 from campaigns.linkage.importer import import_files
 from campaigns.linkage.spec import ENTITIES
 from campaigns.linkage.synth import write_synthetic_ward
+from campaigns.outcomes import Outcome, OutcomeError
 from campaigns.planning import Scope, plan
 from campaigns.policy import TOKYO, around_the_clock
 from dialer.operators import OperatorState
+from saikoku import audit
 from saikoku.app import AMI, ARI_EVENTS, create_app
 from saikoku.passwords import hash_password
 from saikoku.settings import Settings
@@ -98,8 +101,8 @@ async def start_campaign(pool: asyncpg.Pool, tenant_id: UUID, supervisor: UUID) 
 
 async def operators_at_work(app: web.Application, operators: list[UUID], talk_s: float,
                             wrap_s: float) -> None:
-    """Stand-ins for people at the desks: talk a while, hang up, wrap up, ready again."""
-    center = app[CALL_CENTER]
+    """Stand-ins for people at the desks: talk a while, hang up, record an outcome, ready."""
+    center, pool = app[CALL_CENTER], app[POOL]
     while True:
         now = time.monotonic()
         for user_id in operators:
@@ -110,6 +113,15 @@ async def operators_at_work(app: web.Application, operators: list[UUID], talk_s:
                 with contextlib.suppress(Exception):
                     await center.end_call(user_id)
             elif op.state is OperatorState.WRAP_UP and now - op.since >= wrap_s:
+                if op.last_attempt_id is not None:
+                    actor = audit.Actor(op.tenant_id, user_id, "demo-stand-in")
+                    async with pool.acquire() as conn:
+                        with contextlib.suppress(OutcomeError):
+                            await outcomes.save(conn, actor, Outcome(
+                                attempt_id=op.last_attempt_id, disposition="callback",
+                                callback_at=datetime.now(TOKYO) + timedelta(days=2),
+                                conversation_log="（デモ）不在のため後日かけ直し。"),
+                                datetime.now(TOKYO))
                 await center.set_ready(user_id, True)
         await asyncio.sleep(0.1)
 
@@ -140,15 +152,17 @@ async def run_demo(settings: Settings, people: int, minutes: float) -> int:
         password = secrets.token_urlsafe(9)
         users = await demo_users(pool, tenant_id, password)
         campaign_id = await start_campaign(pool, tenant_id, users["demo-sv"])
-        print(f"\nService: http://{settings.web_host}:{settings.web_port}/  (JSON API; tenant"
-              f" {TENANT[0]})\nLogins (password {password}): demo-sv (supervisor), demo-pbx"
-              " (PBX admin), demo-op1…3 (operators on sipp phones op001–op003)\n")
-        operators = [users[f"demo-op{n}"] for n in (1, 2, 3)]
+        print(f"\nOpen http://{settings.web_host}:{settings.web_port}/login  — tenant"
+              f" {TENANT[0]}, password {password}\n  demo-op1: an operator whose desk phone"
+              " (op001) is a sipp auto-answer: log in, press 受付開始, take calls\n"
+              "  demo-sv (supervisor), demo-pbx (PBX admin): the JSON API\n"
+              "  demo-op2, demo-op3 work on their own (stand-ins) so the floor is busy\n")
+        operators = [users[f"demo-op{n}"] for n in (2, 3)]
         center = app[CALL_CENTER]
         for endpoint in ("trunk", *OPERATOR_PHONES):    # sipp just started: qualify now
             await app[AMI].action({"Action": "PJSIPQualify", "Endpoint": endpoint})
         await asyncio.sleep(1)
-        for user_id, phone in zip(operators, OPERATOR_PHONES, strict=True):
+        for user_id, phone in zip(operators, OPERATOR_PHONES[1:], strict=True):
             await center.sign_in(user_id, tenant_id, phone)
         workers = asyncio.create_task(operators_at_work(app, operators, talk_s=6, wrap_s=2))
         try:
