@@ -28,7 +28,14 @@ from recordings.recorder import Recorder, RecordingPlaces
 from saikoku.errors import ConfigurationError, NotReadyError, PbxError
 from saikoku.settings import Settings
 from saikoku.supervision import consume_queue, spawn_supervised
-from saikoku.web import auth, campaign_api, operator_api, pages, recording_api
+from saikoku.web import (
+    auth,
+    campaign_api,
+    handoff_api,
+    operator_api,
+    pages,
+    recording_api,
+)
 from saikoku.web.desk_hub import DeskHub
 from saikoku.web.keys import POOL, SETTINGS
 from saikoku.web.operator_api import CALL_CENTER, DESK_HUB
@@ -181,5 +188,6 @@ def create_app(
     app.router.add_get("/api/me", auth.me)
     campaign_api.add_routes(app)
     recording_api.add_routes(app)
+    handoff_api.add_routes(app)
     pages.add_routes(app)
     return app
