@@ -130,6 +130,25 @@ class CallCenter:
         await self._ari.hangup(str(operator.attempt_id))
         return True
 
+    async def expire_wrap_ups(self, limit_s: float) -> list[UUID]:
+        """Operators in wrap-up longer than the limit go back to work (ready, or paused if
+        they asked); their calls are flagged for the supervisor. Returns the flagged calls."""
+        now = self._clock()
+        flagged = []
+        for op in self.desk.all():
+            if op.state is OperatorState.WRAP_UP and now - op.since >= limit_s:
+                attempt_id = op.last_attempt_id
+                await self.set_ready(op.user_id, op.wants_ready, reason="wrap-up time ran out")
+                if attempt_id is not None:
+                    await self._flag_overrun(attempt_id, limit_s)
+                    flagged.append(attempt_id)
+        return flagged
+
+    async def _flag_overrun(self, attempt_id: UUID, limit_s: float) -> None:
+        await with_retry(
+            lambda: attempts.record_wrap_up_overrun(self._pool, attempt_id, limit_s),
+            what="wrap_up_overrun")
+
     async def on_line_answered(self, channel_id: str, user_id: UUID) -> None:
         """The operator's phone answered and entered Stasis: park it in their bridge."""
         operator = self.desk.get(user_id)
@@ -228,10 +247,23 @@ class CallCenter:
                  waited_s=round(self._clock() - started, 3))
         return operator
 
+    async def reserve(self, user_id: UUID, attempt_id: UUID) -> None:
+        """Preview mode: the operator places this call; when answered it goes to them."""
+        await self._record(self.desk.reserve(user_id, attempt_id, self._clock()), by=user_id)
+
+    async def unanswered(self, attempt_id: UUID) -> None:
+        change = self.desk.unanswered(attempt_id, self._clock())
+        if change is not None:
+            await self._record(change, by=None)
+            await self._wake_if_ready(change)
+
     async def _wait_for_operator(
         self, tenant_id: UUID, attempt_id: UUID, started: float
     ) -> tuple[Operator, bool] | None:
         """The operator taken, and whether one was free at once; None after the deadline."""
+        reserved = self.desk.holder_of(attempt_id)
+        if reserved is not None:
+            return reserved, True
         at_once = True
         async with self._operator_free:
             while True:

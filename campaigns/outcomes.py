@@ -84,8 +84,9 @@ async def save(conn: asyncpg.Connection, actor: audit.Actor, outcome: Outcome,
         if outcome.promise is not None:
             _check_promise(outcome.promise, now)
         await conn.execute(
-            "insert into outcomes (tenant_id, attempt_id, disposition, operator_id)"
-            " values ($1, $2, $3, $4)",
+            "insert into outcomes (tenant_id, attempt_id, disposition, operator_id, wrap_overrun)"
+            " values ($1, $2, $3, $4, exists (select 1 from call_attempt_events"
+            "   where attempt_id = $2 and kind = 'wrap_up_overrun'))",
             actor.tenant_id, call["id"], outcome.disposition, actor.user_id)
         await conn.execute(
             "insert into conversation_logs (tenant_id, attempt_id, person_id, author_id, body)"

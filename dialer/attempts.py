@@ -222,6 +222,16 @@ async def record_stasis_end(conn: Executor, attempt_id: UUID, pbx_at: str) -> No
     )
 
 
+async def record_wrap_up_overrun(conn: Executor, attempt_id: UUID, limit_s: float) -> None:
+    """The operator's wrap-up of this call ran past the limit (a flag for the supervisor)."""
+    await conn.execute(
+        "insert into call_attempt_events (tenant_id, attempt_id, kind, detail)"
+        " select tenant_id, id, 'wrap_up_overrun', jsonb_build_object('limit_s', $2::float8)"
+        " from call_attempts where id = $1",
+        attempt_id, limit_s,
+    )
+
+
 async def unresolved_attempt_ids(conn: Executor) -> list[UUID]:
     """Attempts Asterisk may still hold a channel for, or whose outcome we never learnt."""
     rows = await conn.fetch(

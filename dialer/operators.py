@@ -127,6 +127,26 @@ class OperatorDesk:
         op.attempt_id = op.last_attempt_id = attempt_id
         return op, self._move(op, OperatorState.TALKING, now, None)
 
+    def reserve(self, user_id: UUID, attempt_id: UUID, now: float) -> Change:
+        """Preview mode: the ready operator dials this call themselves; it is theirs."""
+        op = self._require(user_id)
+        if op.state is not OperatorState.READY:
+            raise OperatorStateError(f"operator is {op.state}: only a ready operator dials")
+        op.attempt_id = op.last_attempt_id = attempt_id
+        return self._move(op, OperatorState.TALKING, now, "preview call")
+
+    def holder_of(self, attempt_id: UUID) -> Operator | None:
+        return next((op for op in self._operators.values() if op.attempt_id == attempt_id
+                     and op.state is OperatorState.TALKING), None)
+
+    def unanswered(self, attempt_id: UUID, now: float) -> Change | None:
+        """A preview call nobody answered: the operator is ready again (nothing to record)."""
+        op = self.holder_of(attempt_id)
+        if op is None:
+            return None
+        op.attempt_id = None
+        return self._move(op, OperatorState.READY, now, "preview call not answered")
+
     def call_ended(self, attempt_id: UUID, now: float) -> Change | None:
         """The caller left the operator's bridge: wrap-up begins."""
         for op in self._operators.values():

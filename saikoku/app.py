@@ -34,10 +34,11 @@ from saikoku.web import (
     handoff_api,
     operator_api,
     pages,
+    preview_api,
     recording_api,
 )
 from saikoku.web.desk_hub import DeskHub
-from saikoku.web.keys import POOL, SETTINGS
+from saikoku.web.keys import CONTACT_POLICY, PLACER, POOL, SETTINGS
 from saikoku.web.operator_api import CALL_CENTER, DESK_HUB
 from store import migrate
 from store.db import create_pool
@@ -47,8 +48,6 @@ log = structlog.get_logger(__name__)
 AMI = web.AppKey("ami", AmiClient)
 ARI = web.AppKey("ari", AriClient)
 ARI_EVENTS = web.AppKey("ari_events", AriEventStream)
-PLACER = web.AppKey("placer", CallPlacer)
-CONTACT_POLICY = web.AppKey("contact_policy", ContactPolicy)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -101,9 +100,12 @@ async def _ari(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _call_handling(app: web.Application) -> AsyncIterator[None]:
-    pool, ami, ari_events = app[POOL], app[AMI], app[ARI_EVENTS]
-    center = CallCenter(pool, app[ARI], app[SETTINGS].ari_app)
-    placer = CallPlacer(pool, ami, floor=center.floor, stasis_app=app[SETTINGS].ari_app)
+    pool, ami, ari_events, settings = app[POOL], app[AMI], app[ARI_EVENTS], app[SETTINGS]
+    center = CallCenter(pool, app[ARI], settings.ari_app)
+    center.recorder = Recorder(pool, app[ARI], RecordingPlaces(
+        settings.recordings_spool_dir, settings.recordings_dir,
+        timedelta(days=settings.recordings_retention_days)))
+    placer = CallPlacer(pool, ami, floor=center.floor, stasis_app=settings.ari_app)
     stasis = StasisApp(pool, app[ARI], center)
     dialer = Dialer(pool, placer, center.floor, policy=app[CONTACT_POLICY],
                     can_dial=lambda: ami.readiness.ready and ari_events.readiness.ready)
@@ -115,6 +117,8 @@ async def _call_handling(app: web.Application) -> AsyncIterator[None]:
         tasks, "ari-events", lambda: consume_queue(ari_events.events, stasis.handle, "ari")
     )
     spawn_supervised(tasks, "dialer", dialer.run)
+    spawn_supervised(tasks, "wrap-up-limit",
+                     lambda: _enforce_wrap_up_limit(center, settings.wrap_up_limit_s))
     ari_events.readiness.on_ready(
         lambda: spawn_supervised(tasks, "sweep-orphans", _sweep_orphans(center)))
     # Events sent while AMI was down are lost: settle what ended meanwhile on every reconnect.
@@ -122,10 +126,6 @@ async def _call_handling(app: web.Application) -> AsyncIterator[None]:
     app[PLACER] = placer
     app[CALL_CENTER] = center
     app[DESK_HUB] = DeskHub(pool, center)
-    settings = app[SETTINGS]
-    center.recorder = Recorder(pool, app[ARI], RecordingPlaces(
-        settings.recordings_spool_dir, settings.recordings_dir,
-        timedelta(days=settings.recordings_retention_days)))
     yield
     # Release every operator's line; a PBX already gone has released them itself.
     for operator in center.desk.all():
@@ -135,6 +135,13 @@ async def _call_handling(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     await stasis.close()
+
+
+async def _enforce_wrap_up_limit(center: CallCenter, limit_s: float) -> None:
+    while True:
+        await asyncio.sleep(1.0)
+        for attempt_id in await center.expire_wrap_ups(limit_s):
+            log.warning("wrap_up_overrun", attempt_id=str(attempt_id))
 
 
 def _sweep_orphans(center: CallCenter) -> Any:
@@ -183,6 +190,7 @@ def create_app(
         app.cleanup_ctx.extend([_ami, _ari, _call_handling])
         app.router.add_get("/healthz", health)
         operator_api.add_routes(app)
+        preview_api.add_routes(app)
     app.router.add_post("/api/login", auth.login)
     app.router.add_post("/api/logout", auth.logout)
     app.router.add_get("/api/me", auth.me)

@@ -39,11 +39,11 @@ from campaigns.policy import around_the_clock
 from dialer.ami import AmiClient
 from dialer.calls import Callee, DialOptions
 from dialer.operators import OperatorState
-from saikoku.app import AMI, ARI, ARI_EVENTS, PLACER, ami_config, create_app
+from saikoku.app import AMI, ARI, ARI_EVENTS, ami_config, create_app
 from saikoku.passwords import hash_password
 from saikoku.rig import ROOT, SippPhone, deploy
 from saikoku.settings import Settings
-from saikoku.web.keys import POOL
+from saikoku.web.keys import PLACER, POOL
 from saikoku.web.operator_api import CALL_CENTER, DESK_HUB
 
 # Debtors whose number ends in 0 answer in person after ~1 s (tests/sipp/debtor_uas.xml).

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     recordings_dir: Path = Path("/var/lib/saikoku/recordings")
     recordings_retention_days: int = Field(default=365, ge=1, le=3650)
 
+    # After this long in wrap-up without saving the outcome an operator gets calls again and
+    # the call is flagged for the supervisor.
+    wrap_up_limit_s: float = Field(default=120.0, ge=10, le=3600)
+
     # "ward": the calling windows of campaigns/policy.py (weekdays 9–20, Saturdays 10–17).
     # "always": open around the clock — only for the rig and the demo, which must place calls
     # at any hour; the service logs a warning when it starts so.

@@ -72,7 +72,7 @@ def disable_user_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    user = sub.add_parser("user", help="login accounts").add_subparsers(
+    user = sub.add_parser("users", aliases=["user"], help="login accounts").add_subparsers(
         dest="user_command", required=True
     )
     add = user.add_parser("add", help="add an account; prints a new password unless "

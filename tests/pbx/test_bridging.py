@@ -15,10 +15,11 @@ import pytest
 from aiohttp import web
 
 from dialer.calls import DialOptions
-from saikoku.app import PLACER
 from saikoku.rig import SippPhone
-from saikoku.web.keys import POOL
+from saikoku.web.keys import PLACER, POOL
+from saikoku.web.operator_api import CALL_CENTER
 from tests.pbx.desk import Desk, signed_in
+from tests.pbx.test_campaign_run import running_campaign
 
 
 @pytest.fixture
@@ -102,3 +103,43 @@ async def test_with_the_operator_paused_the_answer_is_abandoned_politely(
         while (await pool.fetchval("select hangup_cause from call_attempts where id = $1",
                                    attempt_id)) is None:
             await asyncio.sleep(0.1)
+
+
+async def test_a_wrap_up_past_its_limit_is_flagged_and_the_operator_works_again(
+    service: web.Application, tenant_id: uuid.UUID, operator: tuple[uuid.UUID, Desk]
+) -> None:
+    _, desk = operator
+    pool: asyncpg.Pool = service[POOL]
+    await desk.post("/api/operator/sign-in")
+    await desk.wait_state("ready")
+    attempt_id = await dial(service, tenant_id, "0312340010")
+    await wait_attempt(pool, attempt_id, "connected")
+    await desk.post("/api/operator/hang-up")
+    await desk.wait_state("wrap_up")
+    assert await service[CALL_CENTER].expire_wrap_ups(limit_s=0.0) == [attempt_id]
+    assert await desk.state() == "ready"
+    await desk.save_outcome()           # late, but kept — and marked as such
+    assert await pool.fetchval("select wrap_overrun from outcomes where attempt_id = $1",
+                               attempt_id)
+
+
+async def test_preview_mode_the_operator_reads_then_dials_and_gets_the_call(
+    service: web.Application, tenant_id: uuid.UUID, operator: tuple[uuid.UUID, Desk]
+) -> None:
+    user_id, desk = operator
+    pool: asyncpg.Pool = service[POOL]
+    campaign_id = await running_campaign(pool, tenant_id, "08", {
+        "mode": "preview", "ring_timeout_s": 15})
+    await desk.post("/api/operator/sign-in")
+    await desk.wait_state("ready")
+    await asyncio.sleep(1.5)            # the dialer loop places nothing by itself in preview
+    assert await pool.fetchval("select count(*) from call_attempts where campaign_id = $1",
+                               campaign_id) == 0
+    shown = await desk.post("/api/operator/preview/next")
+    assert shown["card"]["name"] == "納税 太郎"
+    dialed = await desk.post("/api/operator/preview/dial", {"target_id": shown["target_id"]})
+    row = await wait_attempt(pool, uuid.UUID(dialed["attempt_id"]), "connected")
+    assert row["operator_id"] == user_id and row["target_id"] == uuid.UUID(shown["target_id"])
+    await desk.post("/api/operator/hang-up")
+    await desk.wait_state("wrap_up")
+    await desk.save_outcome()

@@ -12,9 +12,8 @@ from aiohttp import web
 from dialer import attempts
 from dialer.attempts import Attempt
 from dialer.calls import DialOptions
-from saikoku.app import PLACER
 from saikoku.rig import SippPhone
-from saikoku.web.keys import POOL
+from saikoku.web.keys import PLACER, POOL
 from tests.pbx.conftest import wait_trunk
 
 

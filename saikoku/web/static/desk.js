@@ -9,6 +9,7 @@ let me = null;
 let card = null;
 let stateSince = Date.now();
 let currentState = "offline";
+let previewTarget = null;
 
 async function api(path, body) {
   const options = body === undefined ? {} : {
@@ -30,8 +31,11 @@ function showState(message) {
   $("ready").hidden = !["paused", "wrap_up"].includes(currentState);
   $("pause").hidden = $("pause-reason").hidden = !["ready", "wrap_up"].includes(currentState);
   $("hang-up").hidden = currentState !== "talking";
+  $("preview-next").hidden = currentState !== "ready" || previewTarget !== null;
+  $("preview-dial").hidden = currentState !== "ready" || previewTarget === null;
+  if (currentState !== "ready") previewTarget = null;
   $("outcome").hidden = !card || !["talking", "wrap_up"].includes(currentState);
-  if (currentState === "ready" || currentState === "offline") clearCard();
+  if ((currentState === "ready" && previewTarget === null) || currentState === "offline") clearCard();
 }
 
 function text(node, value) { node.textContent = value ?? "—"; }
@@ -163,6 +167,19 @@ async function main() {
   $("ready").onclick = () => api("/api/operator/ready", { ready: true });
   $("pause").onclick = () => api("/api/operator/ready", { ready: false, reason: $("pause-reason").value });
   $("hang-up").onclick = () => api("/api/operator/hang-up", {});
+  $("preview-next").onclick = async () => {
+    const next = await api("/api/operator/preview/next", {});
+    if (!next.ok) { $("link").textContent = next.data.message; return; }
+    previewTarget = next.data.target_id;
+    showCard(next.data.card);
+    $("outcome").hidden = true;
+    showState({ state: currentState, for_s: (Date.now() - stateSince) / 1000 });
+  };
+  $("preview-dial").onclick = async () => {
+    const dialed = await api("/api/operator/preview/dial", { target_id: previewTarget });
+    previewTarget = null;
+    if (!dialed.ok) $("link").textContent = dialed.data.message;
+  };
   $("log-out").onclick = async () => {
     await api("/api/operator/sign-out", {});
     await api("/api/logout", {});
