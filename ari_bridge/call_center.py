@@ -189,21 +189,23 @@ class CallCenter:
         for channel in await self._ari.channels():
             channel_id = str(channel.get("id", ""))
             dialplan = channel.get("dialplan") or {}
-            in_our_app = (dialplan.get("app_name") == "Stasis"
-                          and str(dialplan.get("app_data", "")).startswith(self._app))
+            # Only our own app's channels: other dialer processes may share this PBX.
+            if (dialplan.get("app_name") != "Stasis"
+                    or str(dialplan.get("app_data", "")).split(",")[0] != self._app):
+                continue
             if channel_id.startswith(LINE_PREFIX):
                 orphan = channel_id not in known_lines
             else:
                 attempt_id = parse_uuid(channel_id)
-                orphan = (in_our_app and attempt_id is not None
-                          and not self.floor.knows(attempt_id))
+                orphan = attempt_id is not None and not self.floor.knows(attempt_id)
             if orphan:
                 await self._ari.hangup(channel_id)
                 released += 1
         known_bridges = {op.bridge_id for op in self.desk.all() if op.bridge_id}
         for bridge in await self._ari.bridges():
             bridge_id = str(bridge.get("id", ""))
-            if bridge_id.startswith("opbridge-") and bridge_id not in known_bridges:
+            if (bridge.get("creator") == self._app and bridge_id.startswith("opbridge-")
+                    and bridge_id not in known_bridges):
                 await self._ari.destroy_bridge(bridge_id)
         return released
 

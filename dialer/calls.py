@@ -48,9 +48,9 @@ def _outcome_of_cause(cause: int | None) -> Literal["busy", "no_answer", "failed
 
 @dataclass(frozen=True)
 class Callee:
-    """Whom a campaign call is for: the attempt row links target, person and number."""
+    """Whom a call is for: the attempt row links person, number and (campaign calls) target."""
 
-    target_id: UUID
+    target_id: UUID | None
     person_id: UUID
     phone_id: UUID
 

@@ -34,15 +34,19 @@ async def started(conn: Executor, tenant_id: UUID, attempt_id: UUID) -> None:
         tenant_id, attempt_id, f"{recording_name(attempt_id)}.wav")
 
 
-def _store_file(spooled: Path, store_dir: Path) -> tuple[Path, str, int, int]:
-    """Move the file into the store (owner-only) and read its checksum, size and length."""
+def _store_file(spooled: Path, store_dir: Path) -> tuple[Path, str, int, int] | None:
+    """Move the file into the store (owner-only) and read its checksum, size and length;
+    None while Asterisk is still finishing it (no complete WAV header yet)."""
+    try:
+        with wave.open(str(spooled)) as audio:
+            duration_ms = int(1000 * audio.getnframes() / audio.getframerate())
+    except (wave.Error, EOFError):
+        return None
     store_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     target = store_dir / spooled.name
     shutil.move(spooled, target)
     target.chmod(0o600)
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
-    with wave.open(str(target)) as audio:
-        duration_ms = int(1000 * audio.getnframes() / audio.getframerate())
     return target, digest, target.stat().st_size, duration_ms
 
 
@@ -54,7 +58,10 @@ async def finished(
     spooled = spool_dir / f"{recording_name(attempt_id)}.wav"
     if not await asyncio.to_thread(spooled.exists):
         return False
-    target, digest, size, duration_ms = await asyncio.to_thread(_store_file, spooled, store_dir)
+    stored = await asyncio.to_thread(_store_file, spooled, store_dir)
+    if stored is None:
+        return False
+    target, digest, size, duration_ms = stored
     await pool.execute(
         "update recordings set path = $2, sha256 = $3, bytes = $4, duration_ms = $5,"
         " stored_at = now(), purge_after = now() + $6 where attempt_id = $1 and stored_at is null",

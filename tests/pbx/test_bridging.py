@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from dialer.calls import DialOptions
+from dialer.calls import Callee, DialOptions
 from saikoku.rig import SippPhone
 from saikoku.web.keys import PLACER, POOL
 from saikoku.web.operator_api import CALL_CENTER
@@ -42,9 +42,18 @@ async def wait_attempt(pool: asyncpg.Pool, attempt_id: uuid.UUID, status: str) -
 
 
 async def dial(service: web.Application, tenant_id: uuid.UUID, number: str) -> uuid.UUID:
+    """A call to a person (so the operator can record an outcome), outside any campaign."""
+    pool: asyncpg.Pool = service[POOL]
+    person = await pool.fetchval(
+        "insert into persons (tenant_id, resident_number, name_raw, name)"
+        " values ($1, $2, '納税 花子', '納税 花子') returning id", tenant_id, uuid.uuid4().hex[:10])
+    phone = await pool.fetchval(
+        "insert into phones (tenant_id, person_id, kind, phone_raw, phone_e164, is_valid, source)"
+        " values ($1, $2, 'landline', $3, $4, true, 'import') returning id",
+        tenant_id, person, number, "+81" + number[1:])
     result = await service[PLACER].place(
         tenant_id=tenant_id, dial_string=f"PJSIP/{number}@trunk",
-        options=DialOptions(ring_timeout_s=15, amd=False),
+        options=DialOptions(ring_timeout_s=15, amd=False), who=Callee(None, person, phone),
     )
     return result.attempt_id
 

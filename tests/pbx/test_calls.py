@@ -32,7 +32,8 @@ async def call(
         while True:
             row = await attempts.fetch(pool, result.attempt_id)
             assert row is not None
-            if row.ended_at is not None:
+            # Hangup and OriginateResponse may land in either order: wait for both.
+            if row.ended_at is not None and row.status != "dialing":
                 return row, time.monotonic() - started
             await asyncio.sleep(0.1)
 

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 import asyncpg
+import pytest
 from aiohttp import web
 
 from campaigns.lifecycle import transition
@@ -56,13 +57,14 @@ async def running_campaign(
     return campaign_id
 
 
-async def test_a_predictive_campaign_of_200_runs_to_its_end(
+@pytest.mark.timeout(320)
+async def test_a_predictive_campaign_of_100_runs_to_its_end(
     service: web.Application, operator_phones: SippPhone, tenant_id: uuid.UUID
 ) -> None:
     pool: asyncpg.Pool = service[POOL]
-    digits = "0120983756" * 20          # answer, machine, busy, no answer, early hang-up…
+    digits = "0120983756" * 10          # answer, machine, busy, no answer, early hang-up…
     campaign_id = await running_campaign(pool, tenant_id, digits, {
-        "mode": "predictive", "ring_timeout_s": 15, "amd_enabled": True, "cps_limit": 10})
+        "mode": "predictive", "ring_timeout_s": 15, "amd_enabled": True, "cps_limit": 5})
     async with contextlib.AsyncExitStack() as stack:
         desks = [(await stack.enter_async_context(
             signed_in(service, tenant_id, f"op{n}", f"op{n + 2:03d}")))[1] for n in (1, 2, 3)]
