@@ -82,11 +82,15 @@ class Floor:
         self.decide(0.0)
         self.push(1.0, TICK, 0)
         handlers = (self.wrap_end, self.talk_end, self.resolve, self.patience_out, self.tick)
+        changed, decided = False, 0.0
         while self.heap and self.heap[0][0] < self.end:
             now, kind, _, ident = heapq.heappop(self.heap)
             handlers[kind](now, ident)
-            if not self.heap or self.heap[0][0] > now:
+            changed = changed or kind != TICK
+            # Decide once the instant is over: on any change, else once a second.
+            if (not self.heap or self.heap[0][0] > now) and (changed or now - decided >= 1.0):
                 self.decide(now)
+                changed, decided = False, now
         self.close_day()
         return self.result
 
