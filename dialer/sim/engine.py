@@ -46,8 +46,6 @@ class DayResult:
     calls_placed: int = 0
     live_answers: int = 0
     abandoned: int = 0
-    machines: int = 0
-    unanswered: int = 0
     talk_s: float = 0.0
     busy_s: float = 0.0  # talk + wrap-up
     live_by_bucket: list[int] = field(default_factory=list)
@@ -139,10 +137,8 @@ class Floor:
         if outcome == LIVE:
             self.live(now, call, ring_s)
         elif outcome == MACHINE:
-            self.result.machines += 1
             self.pacer.observe(MachineAnswered(now, ring_s))
         else:
-            self.result.unanswered += 1
             self.pacer.observe(CallUnanswered(now, "busy" if outcome == BUSY else "no_answer",
                                               ring_s))
 
