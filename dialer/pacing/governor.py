@@ -12,14 +12,16 @@ from dialer.pacing.measures import AbandonRate
 MIN_LIVE_ANSWERS = 20  # fewer than this and a single abandon would read as several percent
 SLACK_GAIN = 1.0  # how fast unused budget turns into more risk
 MAX_BOOST = 2.0
+# Throttle to nothing this far from the target towards the cap: abandons already ringing still
+# land after the pacer stops adding risk.
+STOP_AT = 0.75
 
 
 class Governor:
     def __init__(self, target_pct: float, cap_pct: float) -> None:
         self.target = target_pct / 100
         self.cap = cap_pct / 100
-        # Throttle to nothing a little before the cap: abandons already ringing still land.
-        self.stop = self.target + 0.75 * (self.cap - self.target)
+        self.stop = self.target + STOP_AT * (self.cap - self.target)
 
     def budget(self, abandons: AbandonRate, now: float) -> float | None:
         """The abandon rate to aim at from now on, or None: dial progressively."""

@@ -17,7 +17,8 @@ from dialer.sim.metrics import summarise
 from dialer.sim.run import replicate
 from dialer.sim.scenario import Scenario
 
-POLICIES = ("progressive", "fixed:1.5", "fixed:2.5", "vicidial", "pi", "predictive")
+POLICIES = ("progressive", "fixed:1.5", "fixed:2", "fixed:2.5", "fixed:3", "vicidial", "pi",
+            "predictive")
 OPERATORS = (4, 8, 20, 50)
 LIVE_RATES = (0.15, 0.25, 0.40)
 MACHINE_RATE = 0.2  # of answers; so answer_rate = live / (1 - MACHINE_RATE)

@@ -37,7 +37,9 @@ def write_chart(report: dict[str, Any], path: Path) -> None:
     abandon_ax.set_ylabel("abandoned / live answers, %")
     abandon_ax.set_xticks(range(len(cells)), [c["cell"] for c in cells], rotation=30,
                           ha="right")
-    talk_ax.legend(ncols=len(policies), fontsize="small", loc="lower right")
+    top = max(c["ceiling_talk_min_per_operator_hour"] for c in cells)
+    talk_ax.set_ylim(0, top * 1.3)  # room for the legend above the bars
+    talk_ax.legend(ncols=4, fontsize="small", loc="upper center")
     abandon_ax.legend(fontsize="small", loc="upper left")
     title = "quick" if report["quick"] else f"{report['replications']} days per policy and cell"
     talk_ax.set_title(f"saikoku bench pacing — {title}, common random numbers")

@@ -46,8 +46,6 @@ class DayResult:
     calls_placed: int = 0
     live_answers: int = 0
     abandoned: int = 0
-    machines: int = 0
-    unanswered: int = 0
     talk_s: float = 0.0
     busy_s: float = 0.0  # talk + wrap-up
     live_by_bucket: list[int] = field(default_factory=list)
@@ -82,11 +80,15 @@ class Floor:
         self.decide(0.0)
         self.push(1.0, TICK, 0)
         handlers = (self.wrap_end, self.talk_end, self.resolve, self.patience_out, self.tick)
+        changed, decided = False, 0.0
         while self.heap and self.heap[0][0] < self.end:
             now, kind, _, ident = heapq.heappop(self.heap)
             handlers[kind](now, ident)
-            if not self.heap or self.heap[0][0] > now:
+            changed = changed or kind != TICK
+            # Decide once the instant is over: on any change, else once a second.
+            if (not self.heap or self.heap[0][0] > now) and (changed or now - decided >= 1.0):
                 self.decide(now)
+                changed, decided = False, now
         self.close_day()
         return self.result
 
@@ -135,10 +137,8 @@ class Floor:
         if outcome == LIVE:
             self.live(now, call, ring_s)
         elif outcome == MACHINE:
-            self.result.machines += 1
             self.pacer.observe(MachineAnswered(now, ring_s))
         else:
-            self.result.unanswered += 1
             self.pacer.observe(CallUnanswered(now, "busy" if outcome == BUSY else "no_answer",
                                               ring_s))
 
