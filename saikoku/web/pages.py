@@ -46,4 +46,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/", root)
     app.router.add_get("/login", _page("login.html"))
     app.router.add_get("/desk", _page("desk.html"))
+    app.router.add_get("/console", _page("console.html"))
     app.router.add_static("/static", STATIC)

@@ -11,7 +11,7 @@ from aiohttp import web
 from saikoku import audit
 from saikoku.web.auth import actor_of, require_role
 from saikoku.web.keys import POOL, USER
-from saikoku.web.responses import json_error
+from saikoku.web.responses import json_error, json_ok
 
 
 @require_role("supervisor", "staff", "admin")
@@ -35,5 +35,18 @@ async def play(request: web.Request) -> web.StreamResponse:
         "Content-Type": "audio/wav", "Cache-Control": "no-store"})
 
 
+@require_role("supervisor", "staff", "admin")
+async def recent(request: web.Request) -> web.Response:
+    """The latest stored recordings: ids, times and operator only (no personal data)."""
+    rows = await request.app[POOL].fetch(
+        "select r.attempt_id, r.started_at, r.duration_ms, u.login_id as operator"
+        " from recordings r join call_attempts a on a.id = r.attempt_id"
+        " left join users u on u.id = a.operator_id"
+        " where r.tenant_id = $1 and r.stored_at is not null and r.purged_at is null"
+        " order by r.started_at desc limit 50", request[USER].tenant_id)
+    return json_ok([dict(r) for r in rows])
+
+
 def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/recordings", recent)
     app.router.add_get("/api/recordings/{attempt_id}", play)
