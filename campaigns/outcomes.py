@@ -94,14 +94,25 @@ async def save(conn: asyncpg.Connection, actor: audit.Actor, outcome: Outcome,
             actor.tenant_id, call["id"], person, actor.user_id, outcome.conversation_log)
         await conn.execute(
             "insert into history (tenant_id, person_id, source, contact_kind, contacted_at,"
-            " content, attempt_id, author_id) values ($1, $2, 'call_center', '電話', $3, $4,"
-            " $5, $6)",
-            actor.tenant_id, person, now, outcome.conversation_log, call["id"], actor.user_id)
+            " content, forms_issued, attempt_id, author_id)"
+            " values ($1, $2, 'call_center', '電話', $3, $4, $5, $6, $7)",
+            actor.tenant_id, person, now, outcome.conversation_log, _forms_issued(outcome),
+            call["id"], actor.user_id)
         await _follow_up(conn, actor, outcome, call)
         await audit.record(conn, actor, "outcome_saved", object_type="call_attempt",
                            object_id=call["id"], person_id=person,
                            detail={"disposition": outcome.disposition})
     return UUID(str(person))
+
+
+def _forms_issued(outcome: Outcome) -> str | None:
+    """What was sent to the person, for the history's 各種帳票発行記録 column."""
+    forms = []
+    if outcome.auto_debit_form_sent:
+        forms.append("口座振替依頼書送付")
+    if outcome.disposition == "slip_reissue":
+        forms.append("納付書再発行")
+    return "、".join(forms) or None
 
 
 def _check_promise(promise: Promise, now: datetime) -> None:

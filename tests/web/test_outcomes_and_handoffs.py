@@ -63,6 +63,19 @@ async def test_outcome_rules_and_one_transaction(pool: asyncpg.Pool, tenant_id: 
     assert tuple(counts) == (1, 1, 1)
 
 
+async def test_forms_sent_are_kept_in_the_history_for_the_ward(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID
+) -> None:
+    op = await add_user(pool, tenant_id, "op1", "operator")
+    _, attempt = await call_with(pool, tenant_id, op)
+    async with pool.acquire() as conn:
+        await outcomes.save(conn, audit.Actor(tenant_id, op, "op1"), Outcome(
+            attempt_id=attempt, disposition="auto_debit_recommended",
+            conversation_log="口座振替を案内", auto_debit_form_sent=True), NOW)
+    assert await pool.fetchval("select forms_issued from history where attempt_id = $1",
+                               attempt) == "口座振替依頼書送付"
+
+
 async def test_staff_take_and_close_hand_offs(
     web_client: Client, pool: asyncpg.Pool, tenant_id: uuid.UUID, tenant_code: str
 ) -> None:
