@@ -7,6 +7,7 @@ pure and decides; `preview` counts; `plan` writes the targets of a draft campaig
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
@@ -95,13 +96,23 @@ def segment(facts: PersonFacts) -> str:
     return f"{taxes}/{years}"
 
 
-def priority_order(callable_people: list[PersonFacts], now: datetime) -> list[PersonFacts]:
-    """Most owed first, then the oldest debt, then those contacted least."""
+PRIORITY_KEYS = ("owed", "age", "contacts")
+
+
+def priority_order(
+    callable_people: list[PersonFacts], now: datetime, order: Sequence[str] = PRIORITY_KEYS
+) -> list[PersonFacts]:
+    """Sorted by the supervisor's order of: most owed (owed), oldest debt (age), contacted
+    least (contacts); by default in that order."""
     today = now.astimezone(TOKYO).date()
-    return sorted(callable_people, key=lambda f: (
-        -f.owed, -((today - f.oldest_due).days if f.oldest_due else 0), f.prior_contacts,
-        str(f.person_id),
-    ))
+
+    def rank(f: PersonFacts) -> tuple[object, ...]:
+        keys = {"owed": -f.owed,
+                "age": -((today - f.oldest_due).days if f.oldest_due else 0),
+                "contacts": f.prior_contacts}
+        return (*(keys[k] for k in order), str(f.person_id))
+
+    return sorted(callable_people, key=rank)
 
 
 @dataclass
@@ -182,7 +193,8 @@ async def person_facts(
 
 
 def summarise(
-    facts: list[PersonFacts], scope: Scope, now: datetime
+    facts: list[PersonFacts], scope: Scope, now: datetime,
+    order: Sequence[str] = PRIORITY_KEYS,
 ) -> tuple[Preview, list[PersonFacts]]:
     preview = Preview(candidates=len(facts))
     to_call: list[PersonFacts] = []
@@ -196,7 +208,7 @@ def summarise(
         else:
             preview.excluded[reason] += 1
     preview.to_call = len(to_call)
-    return preview, priority_order(to_call, now)
+    return preview, priority_order(to_call, now, order)
 
 
 async def preview(
@@ -206,10 +218,18 @@ async def preview(
 
 
 async def plan(
-    conn: asyncpg.Connection, tenant_id: UUID, campaign_id: UUID, scope: Scope, now: datetime
+    conn: asyncpg.Connection, tenant_id: UUID, campaign_id: UUID, scope: Scope, now: datetime,
+    order: Sequence[str] | None = None,
 ) -> Preview:
-    """Write the targets of a draft campaign, highest priority first; returns the counts."""
-    summary, ordered = summarise(await person_facts(conn, tenant_id, scope, now), scope, now)
+    """Write the targets of a draft campaign, highest priority first; returns the counts.
+    `order` (a sequence of PRIORITY_KEYS) replaces the campaign's stored priority order."""
+    if order is not None:
+        await conn.execute("update campaigns set priority_order = $2 where id = $1"
+                           " and tenant_id = $3", campaign_id, list(order), tenant_id)
+    stored = await conn.fetchval("select priority_order from campaigns where id = $1",
+                                 campaign_id)
+    summary, ordered = summarise(await person_facts(conn, tenant_id, scope, now), scope, now,
+                                 stored or PRIORITY_KEYS)
     async with conn.transaction():
         status = await conn.fetchval(
             "select status from campaigns where id = $1 and tenant_id = $2 for update",

@@ -36,6 +36,9 @@ class ScopeBody(BaseModel):
     min_days_past_due: int = Field(default=1, ge=0)
     auto_debit: bool | None = None
     contacted_within_days: int = Field(default=7, ge=0, le=365)
+    # Plan only: the targets' order, e.g. ["age", "owed"] (see campaigns/planning.py).
+    priority: list[Literal["owed", "age", "contacts"]] | None = Field(
+        default=None, min_length=1, max_length=3)
 
     def scope(self) -> Scope:
         return Scope(
@@ -73,7 +76,7 @@ def _campaign_id(request: web.Request) -> UUID:
 @require_role(*READERS)
 async def list_campaigns(request: web.Request) -> web.Response:
     rows = await request.app[POOL].fetch(
-        "select c.id, c.name, c.status, c.tax_scope, c.pacing, c.created_at,"
+        "select c.id, c.name, c.status, c.tax_scope, c.pacing, c.priority_order, c.created_at,"
         " count(t.id) filter (where t.state in ('pending', 'callback', 'claimed')) as waiting,"
         " count(t.id) filter (where t.state = 'in_call') as in_call,"
         " count(t.id) filter (where t.state in ('completed', 'exhausted')) as done,"
@@ -119,8 +122,10 @@ async def plan_campaign(request: web.Request) -> web.Response:
     campaign_id = _campaign_id(request)
     async with request.app[POOL].acquire() as conn:
         try:
+            if body.priority is not None and len(set(body.priority)) != len(body.priority):
+                return json_error(400, "bad_priority", "priority lists each key once")
             counts = await plan(conn, request[USER].tenant_id, campaign_id, body.scope(),
-                                datetime.now(TOKYO))
+                                datetime.now(TOKYO), body.priority)
         except TransitionError as exc:
             return json_error(409, "wrong_state", str(exc))
         await audit.record(conn, actor_of(request), "campaign_planned",

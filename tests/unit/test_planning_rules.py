@@ -61,3 +61,11 @@ def test_segments_and_priority_order() -> None:
     ]
     assert segment(old) == "light_vehicle+resident/current+past"
     assert segment(OWES) == "resident/current"
+
+
+def test_the_supervisor_can_put_the_age_of_debt_first() -> None:
+    big_recent = replace(OWES, person_id=uuid4(), owed=90_000, oldest_due=date(2026, 10, 31))
+    small_old = replace(OWES, person_id=uuid4(), owed=5_000, oldest_due=date(2024, 6, 30))
+    assert priority_order([small_old, big_recent], NOW) == [big_recent, small_old]
+    assert priority_order([big_recent, small_old], NOW, ("age", "owed")) == [
+        small_old, big_recent]

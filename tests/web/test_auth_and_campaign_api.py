@@ -115,8 +115,14 @@ async def test_supervisor_previews_creates_plans_and_runs_a_campaign(
     cid = created["id"]
     dup = await web_client.post("/api/campaigns", json={"name": "R8 現年"}, headers=csrf)
     assert dup.status == 409
-    planned = await web_client.post(f"/api/campaigns/{cid}/plan", json={}, headers=csrf)
+    twice = await web_client.post(f"/api/campaigns/{cid}/plan",
+                                  json={"priority": ["age", "age"]}, headers=csrf)
+    assert twice.status == 400
+    planned = await web_client.post(f"/api/campaigns/{cid}/plan",
+                                    json={"priority": ["age", "owed"]}, headers=csrf)
     assert (await planned.json())["to_call"] == 1
+    assert await pool.fetchval("select priority_order from campaigns where id = $1",
+                               uuid.UUID(cid)) == ["age", "owed"]
     for state in ("ready", "running", "paused"):
         moved = await web_client.post(f"/api/campaigns/{cid}/status",
                                       json={"to": state, "reason": "テスト"}, headers=csrf)
