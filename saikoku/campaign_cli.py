@@ -14,7 +14,7 @@ from uuid import UUID
 import asyncpg
 
 from campaigns.lifecycle import transition
-from campaigns.planning import Scope, plan, preview
+from campaigns.planning import PRIORITY_KEYS, Scope, plan, preview
 from campaigns.policy import TOKYO
 from saikoku.errors import ConfigurationError
 from saikoku.linkage_cli import batch_pool, tenant_id_for
@@ -80,8 +80,11 @@ def preview_command(settings: Settings, args: argparse.Namespace) -> int:
 
 def plan_command(settings: Settings, args: argparse.Namespace) -> int:
     async def work(conn: asyncpg.Connection, tenant_id: UUID) -> dict[str, object]:
+        order = args.priority.split(",") if args.priority else None
+        if order and (len(set(order)) != len(order) or not set(order) <= set(PRIORITY_KEYS)):
+            raise ConfigurationError(f"--priority: each of {', '.join(PRIORITY_KEYS)} at most once")
         summary = await plan(conn, tenant_id, UUID(args.campaign), _scope(args),
-                             datetime.now(TOKYO))
+                             datetime.now(TOKYO), order)
         return summary.as_dict()
 
     return _run(settings, work, args.tenant)
@@ -142,6 +145,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
             parser.add_argument("--by", required=True, help="the supervisor's login id")
         if name in ("plan", "transition"):
             parser.add_argument("campaign", help="campaign id")
+        if name == "plan":
+            parser.add_argument("--priority", help="order of the targets, e.g. age,owed,contacts")
         if name == "transition":
             parser.add_argument("to", choices=["draft", "ready", "running", "paused",
                                                "completed", "stopped"])
