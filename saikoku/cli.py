@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from saikoku import (
         bench_pbx,
+        bench_planning,
         campaign_cli,
         letters_cli,
         linkage_cli,
@@ -129,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     recordings_cli.add_commands(sub)
     pacing_cli.add_commands(sub, bench)
     bench_pbx.add_command(bench)
+    bench_planning.add_command(bench)
     return parser
 
 
