@@ -24,7 +24,7 @@ from aiohttp import web
 from saikoku.rig import ROOT, SippPhone
 from saikoku.settings import Settings
 from saikoku.web.keys import POOL
-from tests.pbx.conftest import free_tcp_port
+from tests.pbx.conftest import free_tcp_port, wait_endpoint
 from tests.pbx.desk import signed_in
 from tests.pbx.test_campaign_run import running_campaign
 
@@ -95,8 +95,9 @@ async def test_killed_dialer_restarts_without_open_attempts_or_double_dials(
                                       " and ended_at is null", campaign_id):
                 await asyncio.sleep(0.2)
         # Operators sign in again and the campaign goes on to its end.
-        for desk in (one, two):
+        for desk, phone in ((one, "op008"), (two, "op009")):
             await desk.wait_state("offline")
+            await wait_endpoint(service, phone, "online")
             await desk.post("/api/operator/sign-in")
         workers = [asyncio.create_task(d.work(talk_s=0.3, wrap_s=0.1)) for d in (one, two)]
         try:
