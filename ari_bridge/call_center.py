@@ -89,7 +89,7 @@ class CallCenter:
         assert operator is not None
         operator.line_channel = channel_id
         try:
-            await self._ari.create_bridge(bridge_id_for(user_id))
+            await self._ari.create_bridge(bridge_id_for(user_id), self._app)
             await self._ari.originate_to_app(
                 channel_id, f"PJSIP/{endpoint}", self._app, f"operator,{user_id}",
                 timeout_s=self._line_ring_timeout,
@@ -204,7 +204,7 @@ class CallCenter:
         known_bridges = {op.bridge_id for op in self.desk.all() if op.bridge_id}
         for bridge in await self._ari.bridges():
             bridge_id = str(bridge.get("id", ""))
-            if (bridge.get("creator") == self._app and bridge_id.startswith("opbridge-")
+            if (bridge.get("name") == self._app and bridge_id.startswith("opbridge-")
                     and bridge_id not in known_bridges):
                 await self._ari.destroy_bridge(bridge_id)
         return released

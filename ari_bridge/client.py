@@ -55,8 +55,9 @@ class AriClient:
         endpoint = await self.request("GET", f"/endpoints/{technology}/{resource}")
         return str(endpoint["state"])
 
-    async def create_bridge(self, bridge_id: str, kind: str = "mixing") -> None:
-        await self.request("POST", f"/bridges/{bridge_id}", params={"type": kind})
+    async def create_bridge(self, bridge_id: str, name: str, kind: str = "mixing") -> None:
+        """Create (or reuse) a bridge; `name` marks whose it is (our Stasis app's name)."""
+        await self.request("POST", f"/bridges/{bridge_id}", params={"type": kind, "name": name})
 
     async def destroy_bridge(self, bridge_id: str) -> None:
         await self.request("DELETE", f"/bridges/{bridge_id}", missing_ok=True)

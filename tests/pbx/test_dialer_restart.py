@@ -29,6 +29,12 @@ from tests.pbx.desk import signed_in
 from tests.pbx.test_campaign_run import running_campaign
 
 
+def sweeps(log: Path) -> list[int]:
+    """How many channels each start of the service released (from its JSON log)."""
+    return [json.loads(line)["released"] for line in log.read_text().splitlines()
+            if "orphans_swept_after_connect" in line]
+
+
 class ServeProcess:
     def __init__(self, settings: Settings, log: Path) -> None:
         self.port = free_tcp_port()
@@ -91,6 +97,9 @@ async def test_killed_dialer_restarts_without_open_attempts_or_double_dials(
         # The new process finds the old one's callers in Stasis and releases them; their
         # hang-ups close the attempts.
         async with asyncio.timeout(20):
+            while sweeps(serve.log)[-1:] != [4]:
+                await asyncio.sleep(0.2)
+        async with asyncio.timeout(20):
             while await pool.fetchval("select count(*) from call_attempts where campaign_id = $1"
                                       " and ended_at is null", campaign_id):
                 await asyncio.sleep(0.2)
@@ -117,6 +126,4 @@ async def test_killed_dialer_restarts_without_open_attempts_or_double_dials(
     assert await pool.fetchval("select count(*) from call_attempts where campaign_id = $1"
                                " and ended_at is null", campaign_id) == 0
     # It was the restarted process that released the two callers and two operator lines.
-    sweeps = [json.loads(line) for line in serve.log.read_text().splitlines()
-              if "orphans_swept_after_connect" in line]
-    assert [s["released"] for s in sweeps] == [0, 4]
+    assert sweeps(serve.log) == [0, 4]
