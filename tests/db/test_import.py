@@ -96,22 +96,25 @@ async def test_cp932_export_reads_the_same(
     )
 
 
+async def row_versions(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> list[tuple[str, ...]]:
+    """Every row of the tenant with its xmin and xmax: a row updated, or only locked (as
+    INSERT … ON CONFLICT DO UPDATE locks the rows it leaves alone), shows a new one."""
+    return [tuple(r) for t in TABLES for r in await pool.fetch(
+        f"select '{t}', id::text, xmin::text, xmax::text from {t} where tenant_id = $1"
+        " order by id", tenant_id)]
+
+
 async def test_reimporting_the_same_export_changes_nothing(
     pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
 ) -> None:
     paths = small_export(tmp_path)
     assert (await run(pool, tenant_id, paths)).ok
-    before = await pool.fetch(
-        "select id, updated_at from persons where tenant_id = $1 order by id", tenant_id
-    )
+    before = await row_versions(pool, tenant_id)
     again = await run(pool, tenant_id, paths)
     assert again.ok
     for entity, counts in again.counts.items():
         assert counts["inserted"] == counts["updated"] == counts["missing"] == 0, entity
-    after = await pool.fetch(
-        "select id, updated_at from persons where tenant_id = $1 order by id", tenant_id
-    )
-    assert before == after
+    assert await row_versions(pool, tenant_id) == before  # nothing written, nothing locked
 
 
 async def test_newer_export_updates_and_flags_what_it_no_longer_mentions(
@@ -125,11 +128,20 @@ async def test_newer_export_updates_and_flags_what_it_no_longer_mentions(
          "東京都さいこく区新町9", ""],
         ["1002", "鈴木 一郎", "スズキ イチロウ", "男", "1993-01-03", "1900013",
          "東京都さいこく区桜ヶ丘2-3-4", ""],
+        ["1004", "田中 三郎", "タナカ サブロウ", "男", "1970-05-05", "1900015",
+         "東京都さいこく区本町3-1", ""],
     ])
-    result = await run(pool, tenant_id, [persons])
+    phones = write_csv(newer, "電話番号.csv", PHONES_HEADER, [
+        ["1001", "090-1234-5678", "自宅"],       # same number, new kind
+        ["1004", "080-2222-3333", ""],          # new person, new number
+    ])
+    result = await run(pool, tenant_id, [persons, phones])
     assert result.ok, result.errors
     assert result.counts["persons"]["missing"] == 1
     assert result.counts["persons"]["updated"] >= 1
+    assert result.counts["persons"]["inserted"] == 1
+    assert (result.counts["phones"]["inserted"], result.counts["phones"]["updated"],
+            result.counts["phones"]["missing"]) == (1, 1, 2)
     gone = await pool.fetchrow(
         "select missing_since from persons where tenant_id = $1 and resident_number = '1003'",
         tenant_id,
