@@ -14,6 +14,7 @@ from tests.db.linkage_files import (
     INSTALLMENTS_HEADER,
     PERSONS_HEADER,
     PHONES_HEADER,
+    RECEIPTS_HEADER,
     small_export,
     write_csv,
 )
@@ -225,3 +226,42 @@ async def test_file_order_does_not_matter(
     """Phones before persons on the command line still find their people."""
     result = await run(pool, tenant_id, list(reversed(small_export(tmp_path))))
     assert result.ok, result.errors
+
+
+async def test_deleting_a_tenant_erases_everything_it_imported(
+    pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    """Contract-end erasure: one DELETE of the tenant, every row of it gone (the imported
+    tables reach the tenant through persons and bills, not a reference of their own)."""
+    tenant = await pool.fetchval(
+        "insert into tenants (code, name) values ('t_erasure', '消去') returning id")
+    paths = small_export(tmp_path)
+    paths.append(write_csv(tmp_path, "収納.csv", RECEIPTS_HEADER, [
+        ["R1", "住民税", "令和8", "800000000001", "1", "本税", "30000", "2026-06-20"],
+    ]))
+    paths.append(write_csv(tmp_path, "経過記録.csv", ["宛名番号", "日時", "内容"], [
+        ["1001", "2026-05-01 10:30", "電話催告"],
+    ]))
+    result = await run(pool, tenant, paths)
+    assert result.ok, result.errors
+    # What the call center adds, and references to the import and its users that are
+    # checked (not cascaded) when those go: erasure must not trip over any of them.
+    user = await pool.fetchval(
+        "insert into users (tenant_id, login_id, display_name, role, password_hash)"
+        " values ($1, 'op1', 'オペレーター', 'operator', 'x') returning id", tenant)
+    await pool.execute(
+        "insert into phones (tenant_id, person_id, phone_raw, source, created_by, invalid_reason)"
+        " select tenant_id, id, '0312340000', 'operator', $2, 'unchecked' from persons"
+        " where tenant_id = $1 and resident_number = '1002'", tenant, user)
+    for table in ("persons", "tax_bills", "installments"):
+        await pool.execute(f"update {table} set last_seen_import_id = $2 where tenant_id = $1",
+                           tenant, result.import_id)
+    tables = [r[0] for r in await pool.fetch(
+        "select c.relname from pg_attribute a join pg_class c on c.oid = a.attrelid"
+        " where c.relnamespace = 'saikoku'::regnamespace and c.relkind = 'r'"
+        " and a.attname = 'tenant_id' and c.relname <> 'audit_log'")]
+    assert await pool.fetchval("select count(*) from receipts where tenant_id = $1", tenant) == 1
+    await pool.execute("delete from tenants where id = $1", tenant)
+    left = {t: await pool.fetchval(f"select count(*) from {t} where tenant_id = $1", tenant)
+            for t in tables}
+    assert set(left.values()) == {0}, left
