@@ -8,6 +8,7 @@ PostgreSQL reads itself exactly as Python would, so they need neither trip nor j
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import asyncpg
@@ -61,8 +62,6 @@ async def copy_file(
         table, source=utf8_chunks(source, on_bytes), columns=[c.key for c in source.columns],
         format="csv", header=True,
     )
-    # Temp tables are never auto-analysed: without statistics the planner picks nested loops.
-    await conn.execute(f"analyze {table}")
     return int(status.split()[-1])  # "COPY <rows>"
 
 
@@ -91,29 +90,56 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-# The usual spelling of each kind, read by PostgreSQL itself: a regular expression over
-# the trimmed raw text and the value it gives. Every raw it accepts is read exactly as the
-# Python reader in campaigns.linkage.values reads it (tests/db/test_fast_paths.py holds
-# them together); only the distinct raws it does not accept make the trip to Python. A
-# whole file in the usual spellings then needs no value map, no join and no round trip.
-FAST_PATHS: dict[Kind, tuple[str, str]] = {
-    Kind.ID: ("^[0-9A-Za-z_-]+$", "{r}"),
-    Kind.INT: ("^[0-9]{1,9}$", "{r}::integer"),
-    Kind.YEN: ("^[0-9]{1,12}$", "{r}::bigint"),
-    Kind.SIGNED_YEN: ("^-?[0-9]{1,12}$", "{r}::bigint"),
-    # 1868–2200, the years every reader accepts
-    Kind.YEAR: ("^(18(6[89]|[7-9][0-9])|19[0-9][0-9]|2[01][0-9][0-9]|2200)$", "{r}::smallint"),
-    # ISO dates of 1900–2199 whose day exists in every month; the 29th–31st go to Python
-    Kind.DATE: ("^(19|2[01])[0-9][0-9]-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$", "{r}::date"),
-    Kind.POSTAL: ("^[0-9]{3}-?[0-9]{4}$", "replace({r}, '-', '')"),
+# The usual spellings of each kind, read by PostgreSQL itself: a regular expression over
+# the trimmed raw text, the most characters it may have, and the value it gives. Every raw
+# they accept is read exactly as the Python reader in campaigns.linkage.values reads it
+# (tests/db/test_fast_paths.py holds them together); only the distinct raws they do not
+# accept make the trip to Python. A file in the usual spellings then needs no trip, no join
+# and no second pass. (Lengths are checked apart: PostgreSQL's regular expressions are four
+# times slower with counted repetitions such as [0-9]{1,12}.)
+_GROUPED = "[0-9][0-9]?[0-9]?(,[0-9][0-9][0-9])+"  # 12,300; at most 15 characters = 12 digits
+_REIWA_YEAR = "([1-9]|0[1-9]|[1-9][0-9]|00[1-9]|0[1-9][0-9]|1[0-7][0-9]|18[0-2])"  # 1-182
+_HEISEI_YEAR = "([1-9]|0[1-9]|[12][0-9]|3[01]|00[1-9]|0[12][0-9]|03[01])"  # 1-31
+_LEAP = "((19|2[01])(0[48]|[2468][048]|[13579][26])|2000)"  # 1900-2199
+_NEGATIVE = "[-−▲△]"
+FAST_PATHS: dict[Kind, tuple[tuple[str, int | None, str], ...]] = {
+    Kind.ID: (("^[0-9A-Za-z_-]+$", None, "{r}"),),
+    Kind.INT: (("^[0-9]+$", 9, "{r}::integer"),),
+    Kind.YEN: (
+        ("^[0-9]+$", 12, "{r}::bigint"),
+        (f"^{_GROUPED}$", 15, "replace({r}, ',', '')::bigint"),
+    ),
+    Kind.SIGNED_YEN: (
+        ("^[0-9]+$", 12, "{r}::bigint"),
+        (f"^{_NEGATIVE}[0-9]+$", 13, "-substr({r}, 2)::bigint"),
+        (f"^{_GROUPED}$", 15, "replace({r}, ',', '')::bigint"),
+        (f"^{_NEGATIVE}{_GROUPED}$", 16, "-replace(substr({r}, 2), ',', '')::bigint"),
+        ("^\\+[0-9]+$", 13, "substr({r}, 2)::bigint"),
+    ),
+    Kind.YEAR: (
+        ("^(18(6[89]|[7-9][0-9])|19[0-9][0-9]|2[01][0-9][0-9]|2200)$", None, "{r}::smallint"),
+        (f"^(令和|令|R|r){_REIWA_YEAR}(年度?)?$", None,
+         "2018 + ltrim(rtrim({r}, '年度'), '令和Rr')::smallint"),
+        (f"^(平成|平|H|h){_HEISEI_YEAR}(年度?)?$", None,
+         "1988 + ltrim(rtrim({r}, '年度'), '平成Hh')::smallint"),
+        ("^(令和|令|R|r)元(年度?)?$", None, "2019"),
+        ("^(平成|平|H|h)元(年度?)?$", None, "1989"),
+    ),
+    # ISO dates of 1900-2199 that exist (the 29th of February in leap years only)
+    Kind.DATE: (
+        ("^(19|2[01])[0-9][0-9]-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+         "|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$", None, "{r}::date"),
+        (f"^{_LEAP}-02-29$", None, "{r}::date"),
+    ),
+    Kind.POSTAL: (("^[0-9][0-9][0-9]-?[0-9][0-9][0-9][0-9]$", None, "replace({r}, '-', '')"),),
     # full-width katakana words (NFKC leaves them alone) split by one space or U+3000
-    Kind.KANA: ("^[\u30a1-\u30fe]+([ \u3000][\u30a1-\u30fe]+)*$",
-                "translate({r}, '\u3000', ' ')"),
+    Kind.KANA: (("^[\u30a1-\u30fe]+([ \u3000][\u30a1-\u30fe]+)*$", None,
+                 "translate({r}, '\u3000', ' ')"),),
 }
 
 
 def fast_value(column: Column, raw: str) -> str | None:
-    """SQL for the column's value when `raw` (a SQL expression) is in its usual spelling,
+    """SQL for the column's value when `raw` (a SQL expression) is in a usual spelling,
     else NULL; None when the kind has no fast path."""
     if column.kind is Kind.CODE:
         # Exactly one of the spec's labels: its code (labels are ours, not file data).
@@ -122,26 +148,37 @@ def fast_value(column: Column, raw: str) -> str | None:
         return f"(case {raw} {whens} end)"
     if column.kind not in FAST_PATHS:
         return None
-    pattern, value = FAST_PATHS[column.kind]
-    return f"(case when {raw} ~ {_literal(pattern)} then {value.format(r=raw)} end)"
+    whens = " ".join(
+        f"when {raw} ~ {_literal(pattern)}"
+        f"{f' and length({raw}) <= {most}' if most else ''} then {value.format(r=raw)}"
+        for pattern, most, value in FAST_PATHS[column.kind]
+    )
+    return f"(case {whens} end)"
 
 
-async def _build_maps(
-    conn: asyncpg.Connection, entity: Entity, mapped: list[Column]
-) -> tuple[set[str], set[str]]:
-    """Read every distinct raw value of the mapped columns that PostgreSQL could not read
-    itself, once each, in Python, into map_<entity> (and map_phone_<entity> for phone
-    numbers). Returns the columns that have map rows and those with unreadable values."""
-    # One hash aggregate per column: far cheaper than one over all (column, value) pairs.
-    raws = []
-    for column in mapped:
-        fast = fast_value(column, _raw(column))
-        rest = f" and {fast} is null" if fast else ""
-        raws += await conn.fetch(
-            f"select distinct '{column.key}' as col, {_raw(column)} as raw"
-            f" from {staging_table(entity)} s where {_raw(column)} is not null{rest}"
-        )
-    readers = {c.key: _reader(c) for c in mapped if c.kind is not Kind.PHONE}
+@dataclass
+class _Maps:
+    """What Python read: map_<entity> (col, raw, val, err) and map_phone_<entity>."""
+
+    with_rows: set[str] = field(default_factory=set)   # columns that have map rows
+    unreadable: set[str] = field(default_factory=set)  # columns with a raw Python refused
+
+
+async def _create_maps(conn: asyncpg.Connection, entity: Entity) -> None:
+    await conn.execute(
+        f"create temp table {_map_table(entity)} (col text, raw text, val text, err text,"
+        " primary key (col, raw)) on commit drop;"
+        f" create temp table {_phone_map_table(entity)} (col text, raw text, e164 text,"
+        " kind text, valid boolean, reason text, primary key (col, raw)) on commit drop"
+    )
+
+
+async def _read_in_python(
+    conn: asyncpg.Connection, entity: Entity, columns: list[Column], raws: list[asyncpg.Record],
+    maps: _Maps,
+) -> None:
+    """Read each distinct (col, raw) once, in Python, into the map tables."""
+    readers = {c.key: _reader(c) for c in columns if c.kind is not Kind.PHONE}
     records: list[tuple[str, str, str | None, str | None]] = []
     phones: list[tuple[str, str, str | None, str, bool, str | None]] = []
     for row in raws:
@@ -153,20 +190,14 @@ async def _build_maps(
             records.append((col, raw, _read_or_null(readers[col], raw), None))
         except ValueError as exc:
             records.append((col, raw, None, str(exc)))
-    await conn.execute(
-        f"create temp table {_map_table(entity)} (col text, raw text, val text, err text,"
-        " primary key (col, raw)) on commit drop"
-    )
-    await conn.copy_records_to_table(_map_table(entity), records=records)
-    await conn.execute(
-        f"create temp table {_phone_map_table(entity)} (col text, raw text, e164 text, kind text,"
-        " valid boolean, reason text, primary key (col, raw)) on commit drop"
-    )
-    await conn.copy_records_to_table(_phone_map_table(entity), records=phones)
+    if records:
+        await conn.copy_records_to_table(_map_table(entity), records=records)
+    if phones:
+        await conn.copy_records_to_table(_phone_map_table(entity), records=phones)
     if records or phones:
         await conn.execute(f"analyze {_map_table(entity)}, {_phone_map_table(entity)}")
-    with_rows = {r[0] for r in records} | {p[0] for p in phones}
-    return with_rows, {r[0] for r in records if r[3] is not None}
+    maps.with_rows |= {r[0] for r in records} | {p[0] for p in phones}
+    maps.unreadable |= {r[0] for r in records if r[3] is not None}
 
 
 # The SQL type of each read value in conv_<entity>: typed columns let cross-file checks and
@@ -186,58 +217,123 @@ def _text_sql(raw: str) -> str:
     return f"nullif(btrim(regexp_replace(normalize({raw}, NFKC), '\\s+', ' ', 'g')), '')"
 
 
+def _q(name: str) -> str:
+    return f'"{name}"'
+
+
 async def convert(conn: asyncpg.Connection, source: SourceFile) -> set[str]:
     """Build conv_<entity>: per column <key>_raw and <key> (typed), <key>_err for a column
     with unreadable values, and for phones <key>_kind/_valid/_reason. Columns the file
-    lacks come out NULL. Returns the columns that have a <key>_err."""
+    lacks come out NULL. Returns the columns that have a <key>_err.
+
+    1. Kinds Python alone reads (phones, date-times): their distinct raws go to Python
+       first and are joined in step 2.
+    2. One pass over the staging table: each raw trimmed once, free text normalised, the
+       usual spellings read (FAST_PATHS).
+    3. One pass over that finds the distinct raws the fast paths left unread; Python reads
+       them and one UPDATE puts their values (or reasons) into the rows that have them."""
     entity = source.entity
-    present = {c.key for c in source.columns}
-    select = ["s.rec"]
-    joins = []
-    mapped = [c for c in source.columns if c.kind is not Kind.TEXT]
-    with_map, with_errors = await _build_maps(conn, entity, mapped)
-    for column in entity.columns:
-        key = column.key
-        typed = SQL_TYPES.get(column.kind, "text")
-        if key not in present:
-            select.append(f"null::text as \"{key}_raw\", null::{typed} as \"{key}\"")
-            if column.kind is Kind.PHONE:
-                select.append(f"null::text as \"{key}_kind\", null::boolean as \"{key}_valid\","
-                              f" null::text as \"{key}_reason\"")
-            continue
-        raw = _raw(column)
-        select.append(f"{raw} as \"{key}_raw\"")
-        if column.kind is Kind.TEXT:
-            select.append(f"{_text_sql(raw)} as \"{key}\"")
-            continue
-        alias = f"m_{key}"
-        fast = fast_value(column, raw)
-        if key in with_map:
-            table = _phone_map_table(entity) if column.kind is Kind.PHONE else _map_table(entity)
-            joins.append(
-                f"left join {table} {alias} on {alias}.col = '{key}' and {alias}.raw = {raw}"
-            )
-        if column.kind is Kind.PHONE:
-            if key in with_map:
-                select.append(
-                    f"{alias}.e164 as \"{key}\", {alias}.kind as \"{key}_kind\","
-                    f" {alias}.valid as \"{key}_valid\", {alias}.reason as \"{key}_reason\""
-                )
-            else:
-                select.append(f"null::text as \"{key}\", null::text as \"{key}_kind\","
-                              f" null::boolean as \"{key}_valid\", null::text as \"{key}_reason\"")
-            continue
-        slow = f"{alias}.val::{typed}" if key in with_map else None
-        value = ", ".join(v for v in (fast, slow) if v) or f"null::{typed}"
-        select.append(f"coalesce({value})::{typed} as \"{key}\"")
-        if key in with_errors:
-            select.append(f"{alias}.err as \"{key}_err\"")
     table = converted_table(entity)
+    present = {c.key for c in source.columns}
+    mapped = [c for c in source.columns if c.kind is not Kind.TEXT]
+    python_only = [c for c in mapped if fast_value(c, "r") is None]
+    fast = [c for c in mapped if fast_value(c, "r") is not None]
+    maps = _Maps()
+    await _create_maps(conn, entity)
+    raws: list[asyncpg.Record] = []
+    for column in python_only:
+        raws += await conn.fetch(
+            f"select distinct '{column.key}' as col, {_raw(column)} as raw"
+            f" from {staging_table(entity)} s where {_raw(column)} is not null"
+        )
+    await _read_in_python(conn, entity, python_only, raws, maps)
+
+    trimmed = ["s.rec", *(f"{_raw(c)} as {_q(c.key + '_raw')}" for c in source.columns)]
+    select, joins = ["r.rec"], []
+    for column in entity.columns:
+        key, typed = column.key, SQL_TYPES.get(column.kind, "text")
+        phone = column.kind is Kind.PHONE
+        if key not in present:
+            select.append(f"null::text as {_q(key + '_raw')}, null::{typed} as {_q(key)}")
+            if phone:
+                select.append(f"null::text as {_q(key + '_kind')},"
+                              f" null::boolean as {_q(key + '_valid')},"
+                              f" null::text as {_q(key + '_reason')}")
+            continue
+        raw = f"r.{_q(key + '_raw')}"
+        select.append(raw)
+        if column.kind is Kind.TEXT:
+            select.append(f"{_text_sql(raw)} as {_q(key)}")
+        elif column in fast:
+            select.append(f"{fast_value(column, raw)}::{typed} as {_q(key)}")
+        elif key not in maps.with_rows:
+            select.append(f"null::{typed} as {_q(key)}")
+            if phone:
+                select.append(f"null::text as {_q(key + '_kind')},"
+                              f" null::boolean as {_q(key + '_valid')},"
+                              f" null::text as {_q(key + '_reason')}")
+        else:
+            alias = f"m_{key}"
+            joins.append(f"left join {_phone_map_table(entity) if phone else _map_table(entity)}"
+                         f" {alias} on {alias}.col = '{key}' and {alias}.raw = {raw}")
+            if phone:
+                select.append(f"{alias}.e164 as {_q(key)}, {alias}.kind as {_q(key + '_kind')},"
+                              f" {alias}.valid as {_q(key + '_valid')},"
+                              f" {alias}.reason as {_q(key + '_reason')}")
+            else:
+                select.append(f"{alias}.val::{typed} as {_q(key)}")
+                if key in maps.unreadable:
+                    select.append(f"{alias}.err as {_q(key + '_err')}")
     await conn.execute(f"drop table if exists {table}")
+    # offset 0 keeps the trimming in the inner query: each raw is trimmed once, not once
+    # per expression that uses it.
     await conn.execute(
         f"create temp table {table} on commit drop as select {', '.join(select)}"
-        f" from {staging_table(entity)} s {' '.join(joins)}"
+        f" from (select {', '.join(trimmed)} from {staging_table(entity)} s offset 0) r"
+        f" {' '.join(joins)}"
     )
+    if fast:
+        await _read_the_rest(conn, entity, fast, maps)
     # Checks and merges join these by hash: statistics, no indexes.
     await conn.execute(f"analyze {table}")
-    return with_errors
+    return maps.unreadable
+
+
+async def _read_the_rest(
+    conn: asyncpg.Connection, entity: Entity, fast: list[Column], maps: _Maps
+) -> None:
+    """Step 3 of `convert`: raws the fast paths left unread, through Python, into the rows."""
+    table = converted_table(entity)
+    unread = " or ".join(f"({_q(c.key)} is null and {_q(c.key + '_raw')} is not null)"
+                         for c in fast)
+    pairs = ", ".join(f"('{c.key}', case when {_q(c.key)} is null then {_q(c.key + '_raw')} end)"
+                      for c in fast)
+    raws = await conn.fetch(
+        f"select v.col, v.raw from {table} c cross join lateral (values {pairs}) v(col, raw)"
+        f" where ({unread}) and v.raw is not null group by v.col, v.raw"
+    )
+    if not raws:
+        return
+    await _read_in_python(conn, entity, fast, raws, maps)
+    fix = [c for c in fast if c.key in maps.with_rows]
+    for column in fix:
+        if column.key in maps.unreadable:
+            await conn.execute(f"alter table {table} add column {_q(column.key + '_err')} text")
+    sets, found, joins = [], ["c.rec"], []
+    for column in fix:
+        key, alias = column.key, f"m_{column.key}"
+        joins.append(f"left join {_map_table(entity)} {alias} on {alias}.col = '{key}'"
+                     f" and {alias}.raw = c.{_q(key + '_raw')}")
+        found.append(f"{alias}.val as {_q(key)}")
+        sets.append(f"{_q(key)} = coalesce(c.{_q(key)},"
+                    f" f.{_q(key)}::{SQL_TYPES.get(column.kind, 'text')})")
+        if key in maps.unreadable:
+            found.append(f"{alias}.err as {_q(key + '_err')}")
+            sets.append(f"{_q(key + '_err')} = f.{_q(key + '_err')}")
+    unread = " or ".join(f"(c.{_q(c.key)} is null and c.{_q(c.key + '_raw')} is not null)"
+                         for c in fix)
+    await conn.execute(
+        f"update {table} c set {', '.join(sets)}"
+        f" from (select {', '.join(found)} from {table} c {' '.join(joins)} where {unread}) f"
+        " where f.rec = c.rec"
+    )
