@@ -18,36 +18,27 @@
 --    and parent lookup (1.7 s of 12.9 s for 470,000 installments).
 --    Erasure then reaches these rows a few cascade steps down, after the NO ACTION checks
 --    of rows deleted one step down (users, imports) have run: a table keeps its own tenant
---    key while it holds such a reference that is in use — phones (created_by), receipts
---    (import_id), history (import, attempt, author). The last_seen_import_id references,
---    not yet written by anything, become ON DELETE SET NULL: an import record that goes
---    away just leaves "last seen by" empty, and erasure cannot trip over them.
---    The tables the dialer writes keep their tenant key for now; 0005 already creates its
---    tables with composite references only.
+--    key while it holds such a reference — phones (created_by), receipts (import_id),
+--    history (import, attempt, author). The tables the dialer writes keep their tenant key
+--    for now; 0005 already creates its tables with composite references only.
 --    tests/db/test_import.py erases a tenant with all of this in it.
+--
+-- 3. last_seen_import_id goes: nothing ever wrote it, staleness is missing_since, and an
+--    import that wrote it would rewrite every row of a re-import that must write nothing.
+--    Its foreign key cost every imported row a trigger call (and erasure an ordering trap).
+--
+-- 4. New rows of the imported tables get time-ordered ids (UUID version 7: 48 bits of
+--    milliseconds, then random bits), so an import appends to the right-hand edge of the id
+--    indexes instead of writing into random pages of them. 100,000 people: pg CPU 34 -> 26 s;
+--    the gap grows with the tables (the id indexes of a ward's millions of installments
+--    outgrow shared_buffers). An id so reveals when its row was created, as created_at does.
 
 -- 1. Indexes for foreign-key checks --------------------------------------------------------
 
 -- persons → phones (ON DELETE CASCADE): the one that made tenant erasure quadratic
 create index phones_person_idx on saikoku.phones (person_id);
 
--- imports → rows that name the import that last saw them, and imported history
-create index persons_last_seen_import_idx on saikoku.persons (last_seen_import_id)
-  where last_seen_import_id is not null;
-create index phones_last_seen_import_idx on saikoku.phones (last_seen_import_id)
-  where last_seen_import_id is not null;
-create index tax_bills_last_seen_import_idx on saikoku.tax_bills (last_seen_import_id)
-  where last_seen_import_id is not null;
-create index installments_last_seen_import_idx on saikoku.installments (last_seen_import_id)
-  where last_seen_import_id is not null;
-create index installment_plans_last_seen_import_idx
-  on saikoku.installment_plans (last_seen_import_id) where last_seen_import_id is not null;
-create index bank_accounts_last_seen_import_idx on saikoku.bank_accounts (last_seen_import_id)
-  where last_seen_import_id is not null;
-create index corporations_last_seen_import_idx on saikoku.corporations (last_seen_import_id)
-  where last_seen_import_id is not null;
-create index agents_last_seen_import_idx on saikoku.agents (last_seen_import_id)
-  where last_seen_import_id is not null;
+-- imports → imported history
 create index history_import_idx on saikoku.history (import_id) where import_id is not null;
 
 -- users → what they created, changed or wrote
@@ -83,28 +74,34 @@ alter table saikoku.bank_accounts drop constraint bank_accounts_tenant_id_fkey; 
 alter table saikoku.corporations drop constraint corporations_tenant_id_fkey;         -- → persons
 alter table saikoku.agents drop constraint agents_tenant_id_fkey;                     -- → persons
 
-alter table saikoku.persons drop constraint persons_tenant_id_last_seen_import_id_fkey,
-  add foreign key (tenant_id, last_seen_import_id) references saikoku.imports (tenant_id, id)
-      on delete set null (last_seen_import_id);
-alter table saikoku.phones drop constraint phones_tenant_id_last_seen_import_id_fkey,
-  add foreign key (tenant_id, last_seen_import_id) references saikoku.imports (tenant_id, id)
-      on delete set null (last_seen_import_id);
-alter table saikoku.tax_bills drop constraint tax_bills_tenant_id_last_seen_import_id_fkey,
-  add foreign key (tenant_id, last_seen_import_id) references saikoku.imports (tenant_id, id)
-      on delete set null (last_seen_import_id);
-alter table saikoku.installments drop constraint installments_tenant_id_last_seen_import_id_fkey,
-  add foreign key (tenant_id, last_seen_import_id) references saikoku.imports (tenant_id, id)
-      on delete set null (last_seen_import_id);
-alter table saikoku.installment_plans
-  drop constraint installment_plans_tenant_id_last_seen_import_id_fkey,
-  add foreign key (tenant_id, last_seen_import_id) references saikoku.imports (tenant_id, id)
-      on delete set null (last_seen_import_id);
-alter table saikoku.bank_accounts drop constraint bank_accounts_tenant_id_last_seen_import_id_fkey,
-  add foreign key (tenant_id, last_seen_import_id) references saikoku.imports (tenant_id, id)
-      on delete set null (last_seen_import_id);
-alter table saikoku.corporations drop constraint corporations_tenant_id_last_seen_import_id_fkey,
-  add foreign key (tenant_id, last_seen_import_id) references saikoku.imports (tenant_id, id)
-      on delete set null (last_seen_import_id);
-alter table saikoku.agents drop constraint agents_tenant_id_last_seen_import_id_fkey,
-  add foreign key (tenant_id, last_seen_import_id) references saikoku.imports (tenant_id, id)
-      on delete set null (last_seen_import_id);
+-- 3. last_seen_import_id ---------------------------------------------------------------------
+
+alter table saikoku.persons drop column last_seen_import_id;
+alter table saikoku.phones drop column last_seen_import_id;
+alter table saikoku.tax_bills drop column last_seen_import_id;
+alter table saikoku.installments drop column last_seen_import_id;
+alter table saikoku.installment_plans drop column last_seen_import_id;
+alter table saikoku.bank_accounts drop column last_seen_import_id;
+alter table saikoku.corporations drop column last_seen_import_id;
+alter table saikoku.agents drop column last_seen_import_id;
+
+-- 4. Time-ordered ids ---------------------------------------------------------------------
+
+-- RFC 9562 version 7: unix milliseconds in the first 48 bits, version 7, variant 10, the
+-- other 74 bits random (from gen_random_uuid, whose variant bits are already 10).
+create function saikoku.uuid_v7() returns uuid
+language sql volatile parallel safe as $$
+  select encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+           placing substring(int8send((extract(epoch from clock_timestamp()) * 1000)::bigint)
+                             from 3)
+           from 1 for 6), 52, 1), 53, 1), 'hex')::uuid
+$$;
+
+alter table saikoku.persons alter column id set default saikoku.uuid_v7();
+alter table saikoku.phones alter column id set default saikoku.uuid_v7();
+alter table saikoku.tax_bills alter column id set default saikoku.uuid_v7();
+alter table saikoku.installments alter column id set default saikoku.uuid_v7();
+alter table saikoku.installment_plans alter column id set default saikoku.uuid_v7();
+alter table saikoku.bank_accounts alter column id set default saikoku.uuid_v7();
+alter table saikoku.corporations alter column id set default saikoku.uuid_v7();
+alter table saikoku.agents alter column id set default saikoku.uuid_v7();
