@@ -212,9 +212,19 @@ def _phone_fields(phone: values.Phone) -> tuple[str | None, str, bool, str | Non
     return phone.e164, phone.kind, phone.valid, phone.invalid_reason
 
 
+# Characters NFKC leaves alone and that are no whitespace: ASCII but the space, hiragana,
+# katakana (full width), 々〇、。 and the CJK unified ideographs.
+_PLAIN = "[!-~\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb\u3005\u3007\u3001\u3002\u4e00-\u9fff]"
+# Free text in words of those, split by one space or U+3000: most names and addresses.
+FAST_TEXT = f"^{_PLAIN}+([ \u3000]{_PLAIN}+)*$"
+
+
 def _text_sql(raw: str) -> str:
-    # Mirrors values.normalize_text: NFKC, whitespace runs to one space, trimmed.
-    return f"nullif(btrim(regexp_replace(normalize({raw}, NFKC), '\\s+', ' ', 'g')), '')"
+    """Mirrors values.normalize_text: NFKC, whitespace runs to one space, trimmed. Text in
+    FAST_TEXT only needs U+3000 made a space: NFKC (1.4 µs per address) is skipped."""
+    full = f"nullif(btrim(regexp_replace(normalize({raw}, NFKC), '\\s+', ' ', 'g')), '')"
+    return (f"(case when {raw} ~ {_literal(FAST_TEXT)} then translate({raw}, '\u3000', ' ')"
+            f" else {full} end)")
 
 
 def _q(name: str) -> str:

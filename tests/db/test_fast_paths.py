@@ -3,6 +3,7 @@ must read exactly as the Python readers of campaigns.linkage.values do."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 
 from campaigns.linkage import spec, values
 from campaigns.linkage.spec import Column, Kind
-from campaigns.linkage.staging import FAST_PATHS, fast_value
+from campaigns.linkage.staging import FAST_PATHS, FAST_TEXT, _text_sql, fast_value
 
 PROPERTY = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -118,3 +119,34 @@ def test_fast_kana_is_left_alone_by_nfkc() -> None:
 async def test_code_labels_read_like_python(pool: asyncpg.Pool, column: Column) -> None:
     labels = list(column.codes)
     assert await compare(pool, column, [*labels, "Male", " 男 ", "男性 ", "？"]) >= len(labels)
+
+
+def test_plain_text_characters_are_left_alone_by_nfkc() -> None:
+    plain = [chr(c) for c in range(0x21, 0x7F)] + [
+        chr(c) for lo, hi in ((0x3041, 0x3096), (0x30A1, 0x30FA), (0x4E00, 0x9FFF))
+        for c in range(lo, hi + 1)] + list("ー・々〇、。")
+    for char in plain:
+        assert re.fullmatch(FAST_TEXT, char), hex(ord(char))
+        assert unicodedata.normalize("NFKC", char) == char and not char.isspace(), hex(ord(char))
+
+
+text_cells = st.lists(st.one_of(
+    st.from_regex(FAST_TEXT, fullmatch=True),
+    st.text(alphabet="佐藤花子さとうサトウｻﾄｳ 　\t１Ａa-（）㈱ﾞ", max_size=12),
+    anything,
+), max_size=30)
+
+
+@PROPERTY
+@given(cells=text_cells)
+@example(cells=["佐藤　花子", "佐藤 花子", "佐藤  花子", "　佐藤", "東京都さいこく区本町1丁目2番地",
+                "本町１丁目", "ｻﾄｳ", "(株)サイコク", "㈱サイコク", "a\tb"])
+async def test_free_text_reads_like_python(pool: asyncpg.Pool, cells: list[str]) -> None:
+    rows = await pool.fetch(
+        f"select r, {_text_sql('r')} as v, r ~ $2 as fast"
+        " from (select nullif(btrim(cell), '') as r from unnest($1::text[]) cell) c"
+        " where r is not null", cells, FAST_TEXT,
+    )
+    for row in rows:
+        if row["fast"]:
+            assert values.normalize_text(row["r"]) == row["v"], row["r"]
