@@ -70,13 +70,27 @@ async def duplicate_keys(conn: asyncpg.Connection, entity: Entity) -> list[CellE
         return []
     keys = ", ".join(_q(k) for k in entity.natural_key)
     first = entity.natural_key[-1]
-    not_null = " and ".join(f"{_q(k)} is not null" for k in entity.natural_key)
+    # Rows whose key could be read: a required part present, an optional one blank or read.
+    # A blank optional part is a key value of its own (口座振替 without 税目区分), as in the
+    # unique index it maps to; cells that could not be read are reported elsewhere.
+    def readable(a: str) -> str:
+        return " and ".join(
+            f"{a}{_q(k)} is not null" if entity.column(k).required
+            else f"({a}{_q(k)} is not null or {a}{_q(k + '_raw')} is null)"
+            for k in entity.natural_key
+        )
+
+    same = " and ".join(
+        f"c.{_q(k)} {'=' if entity.column(k).required else 'is not distinct from'} d.{_q(k)}"
+        for k in entity.natural_key
+    )
     # A hash aggregate finds the duplicated keys (usually none); only their rows are read.
     rows = await conn.fetch(
-        f"with dup as (select {keys} from {converted_table(entity)} where {not_null}"
+        f"with dup as (select {keys} from {converted_table(entity)} where {readable('')}"
         f"  group by {keys} having count(*) > 1)"
         f" select c.rec, c.{_q(first + '_raw')} as val from {converted_table(entity)} c"
-        f" join dup using ({keys}) order by c.rec"
+        f" join dup d on {same} where {readable('c.')}"
+        " order by c.rec"
     )
     return [CellError(r["rec"], first, r["val"] or "", DUPLICATE) for r in rows]
 

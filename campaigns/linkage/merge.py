@@ -287,6 +287,9 @@ async def merge_receipts(
           from {converted_table(RECEIPTS)} c {BILL_JOIN}
           join installments i on i.bill_id = b.id and i.installment_no = c.installment_no
         on conflict (tenant_id, source_ref) where source_ref is not null do nothing"""
+    if not await _tenant_has_rows(conn, tenant_id, "receipts"):
+        # Nothing to collide with (the checks refuse a receipt number twice in the file).
+        insert = insert.split("on conflict")[0]
     if not apply_to_installments:
         inserted = await conn.execute(insert, tenant_id, import_id)
         return Counts(inserted=_affected(inserted))

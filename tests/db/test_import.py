@@ -194,6 +194,19 @@ async def test_bad_rows_reject_the_whole_import_and_every_one_is_reported(
     assert status == "failed"
 
 
+async def test_two_accounts_without_tax_type_for_one_person_are_duplicates(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    """A blank optional key part is a key value of its own, as in the unique index."""
+    paths = small_export(tmp_path)
+    paths.append(write_csv(tmp_path, "口座振替.csv", ["宛名番号", "税目区分", "口座振替"], [
+        ["1001", "", "有"], ["1001", "住民税", "有"], ["1001", "", "無"], ["1002", "", "有"],
+    ]))
+    result = await run(pool, tenant_id, paths)
+    assert sorted((e.file, e.line) for e in result.errors) == [("口座振替.csv", 2),
+                                                               ("口座振替.csv", 4)]
+
+
 async def test_broken_file_structure_names_each_line(
     pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
 ) -> None:
