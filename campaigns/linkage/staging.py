@@ -156,6 +156,27 @@ def fast_value(column: Column, raw: str) -> str | None:
     return f"(case {whens} end)"
 
 
+def fast_mobile(raw: str) -> str:
+    """SQL: true when `raw` is a mobile number in digits and hyphens (090-1234-5678,
+    09012345678): phonenumbers reads every 070/080/090 number whose fourth digit is not 0
+    as a valid mobile, +81 and the digits after the 0. Other numbers go to Python."""
+    digits = f"replace({raw}, '-', '')"
+    return (f"({raw} ~ '^[0-9-]+$' and length({digits}) = 11"
+            f" and {digits} ~ '^0[789]0[1-9]')")
+
+
+def _fast_phone_columns(key: str, raw: str) -> str:
+    mobile = fast_mobile(raw)
+    return (f"case when {mobile} then '+81' || substr(replace({raw}, '-', ''), 2) end"
+            f" as {_q(key)}, case when {mobile} then 'mobile' end as {_q(key + '_kind')},"
+            f" case when {mobile} then true end as {_q(key + '_valid')},"
+            f" null::text as {_q(key + '_reason')}")
+
+
+def _read_by_sql(column: Column) -> bool:
+    return column.kind is Kind.PHONE or fast_value(column, "r") is not None
+
+
 @dataclass
 class _Maps:
     """What Python read: map_<entity> (col, raw, val, err) and map_phone_<entity>."""
@@ -236,18 +257,18 @@ async def convert(conn: asyncpg.Connection, source: SourceFile) -> set[str]:
     with unreadable values, and for phones <key>_kind/_valid/_reason. Columns the file
     lacks come out NULL. Returns the columns that have a <key>_err.
 
-    1. Kinds Python alone reads (phones, date-times): their distinct raws go to Python
-       first and are joined in step 2.
+    1. Kinds Python alone reads (date-times): their distinct raws go to Python first and
+       are joined in step 2.
     2. One pass over the staging table: each raw trimmed once, free text normalised, the
-       usual spellings read (FAST_PATHS).
+       usual spellings read (FAST_PATHS, mobile numbers).
     3. One pass over that finds the distinct raws the fast paths left unread; Python reads
        them and one UPDATE puts their values (or reasons) into the rows that have them."""
     entity = source.entity
     table = converted_table(entity)
     present = {c.key for c in source.columns}
     mapped = [c for c in source.columns if c.kind is not Kind.TEXT]
-    python_only = [c for c in mapped if fast_value(c, "r") is None]
-    fast = [c for c in mapped if fast_value(c, "r") is not None]
+    python_only = [c for c in mapped if not _read_by_sql(c)]
+    fast = [c for c in mapped if _read_by_sql(c)]
     maps = _Maps()
     await _create_maps(conn, entity)
     raws: list[asyncpg.Record] = []
@@ -274,26 +295,19 @@ async def convert(conn: asyncpg.Connection, source: SourceFile) -> set[str]:
         select.append(raw)
         if column.kind is Kind.TEXT:
             select.append(f"{_text_sql(raw)} as {_q(key)}")
+        elif phone:
+            select.append(_fast_phone_columns(key, raw))
         elif column in fast:
             select.append(f"{fast_value(column, raw)}::{typed} as {_q(key)}")
         elif key not in maps.with_rows:
             select.append(f"null::{typed} as {_q(key)}")
-            if phone:
-                select.append(f"null::text as {_q(key + '_kind')},"
-                              f" null::boolean as {_q(key + '_valid')},"
-                              f" null::text as {_q(key + '_reason')}")
-        else:
+        else:  # read by Python in step 1
             alias = f"m_{key}"
-            joins.append(f"left join {_phone_map_table(entity) if phone else _map_table(entity)}"
-                         f" {alias} on {alias}.col = '{key}' and {alias}.raw = {raw}")
-            if phone:
-                select.append(f"{alias}.e164 as {_q(key)}, {alias}.kind as {_q(key + '_kind')},"
-                              f" {alias}.valid as {_q(key + '_valid')},"
-                              f" {alias}.reason as {_q(key + '_reason')}")
-            else:
-                select.append(f"{alias}.val::{typed} as {_q(key)}")
-                if key in maps.unreadable:
-                    select.append(f"{alias}.err as {_q(key + '_err')}")
+            joins.append(f"left join {_map_table(entity)} {alias}"
+                         f" on {alias}.col = '{key}' and {alias}.raw = {raw}")
+            select.append(f"{alias}.val::{typed} as {_q(key)}")
+            if key in maps.unreadable:
+                select.append(f"{alias}.err as {_q(key + '_err')}")
     await conn.execute(f"drop table if exists {table}")
     # offset 0 keeps the trimming in the inner query: each raw is trimmed once, not once
     # per expression that uses it.
@@ -309,18 +323,23 @@ async def convert(conn: asyncpg.Connection, source: SourceFile) -> set[str]:
     return maps.unreadable
 
 
+def _unread(column: Column, a: str = "") -> str:
+    """SQL: the row has a raw the fast paths left unread (phones: no validity yet)."""
+    value = _q(column.key + ("_valid" if column.kind is Kind.PHONE else ""))
+    return f"({a}{value} is null and {a}{_q(column.key + '_raw')} is not null)"
+
+
 async def _read_the_rest(
     conn: asyncpg.Connection, entity: Entity, fast: list[Column], maps: _Maps
 ) -> None:
     """Step 3 of `convert`: raws the fast paths left unread, through Python, into the rows."""
     table = converted_table(entity)
-    unread = " or ".join(f"({_q(c.key)} is null and {_q(c.key + '_raw')} is not null)"
-                         for c in fast)
-    pairs = ", ".join(f"('{c.key}', case when {_q(c.key)} is null then {_q(c.key + '_raw')} end)"
+    pairs = ", ".join(f"('{c.key}', case when {_unread(c)} then {_q(c.key + '_raw')} end)"
                       for c in fast)
     raws = await conn.fetch(
         f"select v.col, v.raw from {table} c cross join lateral (values {pairs}) v(col, raw)"
-        f" where ({unread}) and v.raw is not null group by v.col, v.raw"
+        f" where ({' or '.join(_unread(c) for c in fast)}) and v.raw is not null"
+        " group by v.col, v.raw"
     )
     if not raws:
         return
@@ -332,6 +351,15 @@ async def _read_the_rest(
     sets, found, joins = [], ["c.rec"], []
     for column in fix:
         key, alias = column.key, f"m_{column.key}"
+        if column.kind is Kind.PHONE:
+            joins.append(f"left join {_phone_map_table(entity)} {alias} on {alias}.col = '{key}'"
+                         f" and {alias}.raw = c.{_q(key + '_raw')}")
+            for name, field_ in (("", "e164"), ("_kind", "kind"), ("_valid", "valid"),
+                                 ("_reason", "reason")):
+                found.append(f"{alias}.{field_} as {_q(key + name)}")
+                sets.append(f"{_q(key + name)} = case when {_unread(column, 'c.')}"
+                            f" then f.{_q(key + name)} else c.{_q(key + name)} end")
+            continue
         joins.append(f"left join {_map_table(entity)} {alias} on {alias}.col = '{key}'"
                      f" and {alias}.raw = c.{_q(key + '_raw')}")
         found.append(f"{alias}.val as {_q(key)}")
@@ -340,10 +368,9 @@ async def _read_the_rest(
         if key in maps.unreadable:
             found.append(f"{alias}.err as {_q(key + '_err')}")
             sets.append(f"{_q(key + '_err')} = f.{_q(key + '_err')}")
-    unread = " or ".join(f"(c.{_q(c.key)} is null and c.{_q(c.key + '_raw')} is not null)"
-                         for c in fix)
     await conn.execute(
         f"update {table} c set {', '.join(sets)}"
-        f" from (select {', '.join(found)} from {table} c {' '.join(joins)} where {unread}) f"
+        f" from (select {', '.join(found)} from {table} c {' '.join(joins)}"
+        f" where {' or '.join(_unread(c, 'c.') for c in fix)}) f"
         " where f.rec = c.rec"
     )

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from campaigns.linkage import spec, values
 from campaigns.linkage.spec import Column, Kind
-from campaigns.linkage.staging import FAST_PATHS, FAST_TEXT, _text_sql, fast_value
+from campaigns.linkage.staging import FAST_PATHS, FAST_TEXT, _text_sql, fast_mobile, fast_value
 
 PROPERTY = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -150,3 +150,32 @@ async def test_free_text_reads_like_python(pool: asyncpg.Pool, cells: list[str])
     for row in rows:
         if row["fast"]:
             assert values.normalize_text(row["r"]) == row["v"], row["r"]
+
+
+async def compare_phones(pool: asyncpg.Pool, cells: list[str]) -> int:
+    """Every number PostgreSQL reads must read the same in Python; returns how many."""
+    rows = await pool.fetch(
+        f"select r, {fast_mobile('r')} as fast from"
+        " (select nullif(btrim(cell), '') as r from unnest($1::text[]) cell) c"
+        " where r is not null", cells,
+    )
+    for row in rows:
+        if row["fast"]:
+            phone = values.read_phone(row["r"])
+            assert (phone.valid, phone.kind, phone.e164) == (
+                True, "mobile", "+81" + row["r"].replace("-", "")[1:]), row["r"]
+    return sum(1 for r in rows if r["fast"])
+
+
+async def test_every_mobile_prefix_reads_like_python(pool: asyncpg.Pool) -> None:
+    cells = [f"0{a}0-{b}{c:03d}-{(b * 7919 + c) % 10000:04d}" for a in "789" for b in range(10)
+             for c in range(0, 1000, 37)]
+    assert await compare_phones(pool, cells) == sum(1 for c in cells if c[4] != "0")
+
+
+@PROPERTY
+@given(cells=st.lists(st.one_of(st.text(alphabet="0123456789-", max_size=14),
+                                st.from_regex("0[789]0-?[0-9]{4}-?[0-9]{4}", fullmatch=True),
+                                anything), max_size=30))
+async def test_fast_mobile_reads_like_python(pool: asyncpg.Pool, cells: list[str]) -> None:
+    await compare_phones(pool, cells)
