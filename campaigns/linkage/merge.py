@@ -110,18 +110,18 @@ async def _upsert(
                   missing=_affected(missing))
 
 
-# The table each entity is merged into, and the columns later merges join it on.
+# The table each entity is merged into, and the columns merges join it on.
 TABLES = {
     PERSONS.key: ("persons", "tenant_id, resident_number, id"),
-    PHONES.key: ("phones", "tenant_id, person_id, phone_e164, phone_raw"),
-    BILLS.key: ("tax_bills", "tenant_id, tax_type, fiscal_year, notice_number, id, person_id"),
+    PHONES.key: ("phones", "tenant_id, person_id"),
+    BILLS.key: ("tax_bills", "tenant_id, tax_type, fiscal_year, notice_number, id"),
     INSTALLMENTS.key: ("installments", "tenant_id, bill_id, installment_no, id"),
-    RECEIPTS.key: ("receipts", "tenant_id, source_ref"),
-    PLANS.key: ("installment_plans", "tenant_id, plan_number, person_id"),
-    ACCOUNTS.key: ("bank_accounts", "tenant_id, person_id, tax_type"),
-    CORPORATIONS.key: ("corporations", "tenant_id, person_id, name"),
-    AGENTS.key: ("agents", "tenant_id, person_id, kind, name"),
-    HISTORY.key: ("history", "tenant_id, source_ref, person_id"),
+    RECEIPTS.key: ("receipts", "tenant_id"),
+    PLANS.key: ("installment_plans", "tenant_id, plan_number"),
+    ACCOUNTS.key: ("bank_accounts", "tenant_id, person_id"),
+    CORPORATIONS.key: ("corporations", "tenant_id, person_id"),
+    AGENTS.key: ("agents", "tenant_id, person_id"),
+    HISTORY.key: ("history", "tenant_id"),
 }
 
 
@@ -129,8 +129,9 @@ async def refresh_statistics(conn: asyncpg.Connection, entity: Entity, counts: C
     """ANALYZE the join columns of a table the merge changed by more than autovacuum's
     10 %, at once: the next merges join it (bills → installments → receipts) and
     autovacuum comes only after the commit. Stale estimates (a tenant's 100,000 new rows
-    taken for 1) made the planner choose nested loops that ran for minutes. Analysing
-    some columns leaves autovacuum's own full ANALYZE due after the commit."""
+    taken for 1) made the planner choose nested loops that ran for minutes; the next
+    import may come before autovacuum. Analysing some columns leaves autovacuum's own
+    full ANALYZE due after the commit."""
     table, columns = TABLES[entity.key]
     changed = counts.inserted + counts.updated + counts.missing
     if not changed:

@@ -318,8 +318,10 @@ async def convert(conn: asyncpg.Connection, source: SourceFile) -> set[str]:
     )
     if fast:
         await _read_the_rest(conn, entity, fast, maps)
-    # Checks and merges join these by hash: statistics, no indexes.
-    await conn.execute(f"analyze {table}")
+    # Checks and merges join these on their keys by hash: statistics of those, no indexes.
+    keys = dict.fromkeys([*entity.natural_key, *(["resident_number"]
+                                                if "resident_number" in present else [])])
+    await conn.execute(f"analyze {table} ({', '.join(_q(k) for k in keys) or 'rec'})")
     return maps.unreadable
 
 
