@@ -7,6 +7,8 @@ The import itself is recorded (who, when, checksums, counts) whether it succeeds
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Sequence
@@ -41,7 +43,14 @@ from campaigns.linkage.spec import (
     RECEIPTS,
     Entity,
 )
-from campaigns.linkage.staging import STAGING_STATISTICS, convert, copy_file
+from campaigns.linkage.staging import (
+    STAGING_STATISTICS,
+    analyze_converted,
+    convert,
+    converted_table,
+    copy_file,
+    hand_over,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -97,8 +106,14 @@ async def import_files(
     )
     result = ImportResult(import_id, errors)
     if not errors:
-        async with pool.acquire() as conn:
-            await _tune_session(conn)
+        async with contextlib.AsyncExitStack() as stack:
+            conn = await stack.enter_async_context(pool.acquire())
+            # A second session reads the files while the first merges (see _load); a pool
+            # of one connection gets the same work done one step after the other.
+            reader = (await stack.enter_async_context(pool.acquire())
+                      if pool.get_max_size() > 1 else conn)
+            for session in {conn, reader}:
+                await _tune_session(session)
             try:
                 async with conn.transaction():
                     await conn.execute(IMPORT_SETTINGS)
@@ -108,8 +123,12 @@ async def import_files(
                         "select pg_advisory_xact_lock(hashtextextended('saikoku.import:'"
                         " || $1::uuid, 0))", tenant_id,
                     )
-                    await _load(conn, tenant_id, import_id, sources, result,
-                                progress or Progress())
+                    async with contextlib.AsyncExitStack() as reading:
+                        if reader is not conn:
+                            await reading.enter_async_context(reader.transaction())
+                            await reader.execute(IMPORT_SETTINGS)
+                        await _load(conn, reader, tenant_id, import_id, sources, result,
+                                    progress or Progress())
                     if result.errors:
                         raise _Rejected
             except _Rejected:
@@ -193,42 +212,101 @@ def _describe(path: Path, sources: list[SourceFile]) -> dict[str, Any]:
 
 
 async def _load(
-    conn: asyncpg.Connection, tenant_id: UUID, import_id: UUID, sources: list[SourceFile],
-    result: ImportResult, progress: Progress,
+    conn: asyncpg.Connection, reader: asyncpg.Connection, tenant_id: UUID, import_id: UUID,
+    sources: list[SourceFile], result: ImportResult, progress: Progress,
 ) -> None:
+    """Per entity in merge order: COPY and convert the file (on `reader`), hand the
+    converted rows over to `conn`, check and merge them (on `conn`). While `conn` checks and
+    merges one entity, `reader` reads the next: the two sessions run on two cores.
+
+    A file COPY refuses stops the import at once (nothing more is converted or merged,
+    every other file is still COPYed) and the report is then the broken lines of every
+    file, as before any check. A bad cell stops the merging, but every file is still
+    checked, so that the report names every bad row. The caller rolls back either way."""
+    present = {s.entity.key for s in sources}
+    by_entity = {s.entity.key: s for s in sources}
+    ordered = [by_entity[e.key] for e in MERGE_ORDER if e.key in present]
+    loop = asyncio.get_running_loop()
+    # Set when an entity's converted rows are on `conn` (to the columns with unreadable
+    # values), or to None when its file could not be read.
+    ready: dict[str, asyncio.Future[set[str] | None]] = {
+        s.entity.key: loop.create_future() for s in ordered}
     staged: dict[str, int] = {}
-    for source in sources:
+    broken: dict[str, list[RowError]] = {}
+    # `conn` does one thing at a time: the hand-over waits while it checks or merges.
+    busy = asyncio.Lock()
+
+    async def read(source: SourceFile) -> set[str] | None:
         progress.start_file(source.name, source.path.stat().st_size)
         try:
-            async with conn.transaction():  # a savepoint: a refused file leaves the rest usable
-                staged[source.entity.key] = await copy_file(conn, source, progress.advance)
+            async with reader.transaction():  # a savepoint: a refused file leaves the rest usable
+                staged[source.entity.key] = await copy_file(reader, source, progress.advance)
         except (asyncpg.PostgresError, UnicodeDecodeError):
-            result.errors.extend(scan_structure(source) or [
-                RowError(source.name, 0, "", "", "ファイルを読み込めません (unreadable file)")
-            ])
-    if result.errors:
-        return
-    present = {s.entity.key for s in sources}
-    unreadable: dict[str, set[str]] = {}
-    for source in sources:
+            broken[source.entity.key] = scan_structure(source) or [
+                RowError(source.name, 0, "", "", "ファイルを読み込めません (unreadable file)")]
+        if broken:
+            return None
         progress.stage(f"read {source.name}")
-        unreadable[source.entity.key] = await convert(conn, source)
-    # Checks look across files (a phone's person may be in 宛名.csv): all are converted first.
-    for source in sources:
-        progress.stage(f"check {source.name}")
-        found = await _check(conn, tenant_id, source.entity, present,
-                             unreadable[source.entity.key])
-        result.errors.extend(_locate(source, found))
+        if reader is conn:
+            return await convert(conn, source)
+        unreadable = await convert(reader, source)
+        async with busy:
+            await hand_over(reader, conn, converted_table(source.entity))
+        return unreadable
+
+    async def read_all() -> None:
+        try:
+            for source in ordered:
+                if reader is conn:
+                    async with busy:
+                        unreadable = await read(source)
+                else:
+                    unreadable = await read(source)
+                ready[source.entity.key].set_result(unreadable)
+        except Exception as exc:
+            for future in ready.values():
+                if not future.done():
+                    future.set_exception(exc)
+            raise
+
+    reading = asyncio.create_task(read_all())
+    found: dict[str, list[RowError]] = {}
+    try:
+        for source in ordered:
+            unreadable = await ready[source.entity.key]
+            if unreadable is None:
+                continue
+            async with busy:
+                await analyze_converted(conn, source)
+                # Checks look across files (a phone's person may be in 宛名.csv): the
+                # files they look at come earlier in the merge order.
+                progress.stage(f"check {source.name}")
+                found[source.entity.key] = _locate(source, await _check(
+                    conn, tenant_id, source.entity, present, unreadable))
+                if any(found.values()):
+                    continue
+                progress.stage(f"merge {source.entity.key}")
+                counts = await _merge(conn, tenant_id, import_id, source.entity, present)
+                await merge.refresh_statistics(conn, source.entity, counts)
+                counts.rows = staged[source.entity.key]
+                result.counts[source.entity.key] = counts.as_dict()
+        await reading
+    finally:
+        if not reading.done():
+            reading.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await reading
+        for future in ready.values():  # none left unawaited with an exception
+            if future.done() and not future.cancelled():
+                future.exception()
+            future.cancel()
+    report = broken or found
+    for source in sources:  # the report in the order the files were given
+        result.errors.extend(report.get(source.entity.key, []))
     if result.errors:
-        return
-    for entity in MERGE_ORDER:
-        if entity.key in present:
-            progress.stage(f"merge {entity.key}")
-            counts = await _merge(conn, tenant_id, import_id, entity, present)
-            await merge.refresh_statistics(conn, entity, counts)
-            counts.rows = staged[entity.key]
-            result.counts[entity.key] = counts.as_dict()
-    result.withdrawn = await withdraw_settled(conn, tenant_id)
+        result.counts.clear()  # merged before a later file failed: rolled back
+    else:
+        result.withdrawn = await withdraw_settled(conn, tenant_id)
 
 
 async def _check(

@@ -7,7 +7,9 @@ PostgreSQL reads itself exactly as Python would, so they need neither trip nor j
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -318,11 +320,51 @@ async def convert(conn: asyncpg.Connection, source: SourceFile) -> set[str]:
     )
     if fast:
         await _read_the_rest(conn, entity, fast, maps)
-    # Checks and merges join these on their keys by hash: statistics of those, no indexes.
-    keys = dict.fromkeys([*entity.natural_key, *(["resident_number"]
-                                                if "resident_number" in present else [])])
-    await conn.execute(f"analyze {table} ({', '.join(_q(k) for k in keys) or 'rec'})")
     return maps.unreadable
+
+
+async def analyze_converted(conn: asyncpg.Connection, source: SourceFile) -> None:
+    """Checks and merges join conv_<entity> on its keys by hash: statistics of those
+    columns, no indexes."""
+    keys = dict.fromkeys([*source.entity.natural_key, *(
+        ["resident_number"] if "resident_number" in {c.key for c in source.columns} else [])])
+    await conn.execute(f"analyze {converted_table(source.entity)}"
+                       f" ({', '.join(_q(k) for k in keys) or 'rec'})")
+
+
+async def hand_over(source_conn: asyncpg.Connection, target_conn: asyncpg.Connection,
+                    table: str) -> None:
+    """Copy the temporary table `table` of one session into another (binary COPY, the bytes
+    only pass through): one session converts the next file while the other merges."""
+    columns = await source_conn.fetch(
+        "select a.attname, format_type(a.atttypid, a.atttypmod) as type from pg_attribute a"
+        " where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped"
+        " order by a.attnum", f"pg_temp.{table}",
+    )
+    await target_conn.execute(
+        f"drop table if exists {table}; create temp table {table}"
+        f" ({', '.join(f'{_q(c[0])} {c[1]}' for c in columns)}) on commit drop"
+    )
+    chunks: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=16)
+
+    async def produce() -> None:
+        try:
+            await source_conn.copy_from_table(table, output=chunks.put, format="binary")
+        finally:
+            await chunks.put(None)
+
+    async def consume() -> AsyncIterator[bytes]:
+        while (chunk := await chunks.get()) is not None:
+            yield chunk
+
+    producer = asyncio.create_task(produce())
+    try:
+        await target_conn.copy_to_table(table, source=consume(), format="binary")
+    finally:
+        if not producer.done():
+            producer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await producer
 
 
 def _unread(column: Column, a: str = "") -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 import asyncpg
 
 from campaigns.linkage.importer import import_files
+from store.db import create_pool
 from tests.db.linkage_files import (
     BILLS_HEADER,
     INSTALLMENTS_HEADER,
@@ -286,3 +287,35 @@ async def test_deleting_a_tenant_erases_everything_it_imported(
     left = {t: await pool.fetchval(f"select count(*) from {t} where tenant_id = $1", tenant)
             for t in tables}
     assert set(left.values()) == {0}, left
+
+
+async def test_a_broken_later_file_reports_only_broken_lines_and_imports_nothing(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    """Files are read in merge order while earlier ones are already merged: a file COPY
+    refuses still rolls everything back, and the report is its broken lines alone."""
+    paths = small_export(tmp_path)
+    write_csv(tmp_path, "期別.csv", INSTALLMENTS_HEADER, [
+        ["住民税", "令和8", "800000000001", "1", "30000", "30000", "2026-02-30"],  # bad date
+    ])
+    (tmp_path / "課税.csv").write_bytes(
+        (tmp_path / "課税.csv").read_bytes() + "1003,住民税,2026,8,1,余分\n".encode())
+    before = await table_counts(pool, tenant_id)
+    result = await run(pool, tenant_id, paths)
+    assert [(e.file, e.line) for e in result.errors] == [("課税.csv", 4)]
+    assert await table_counts(pool, tenant_id) == before
+    assert result.counts == {}
+
+
+async def test_a_pool_of_one_connection_imports_the_same(
+    migrated_database: str, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    single = await create_pool(migrated_database, min_size=1, max_size=1)
+    try:
+        result = await run(single, tenant_id, small_export(tmp_path))
+        assert result.ok, result.errors
+        assert result.counts["installments"]["inserted"] == 3
+        again = await run(single, tenant_id, small_export(tmp_path))
+        assert again.ok and again.counts["persons"]["unchanged"] == 3
+    finally:
+        await single.close()
