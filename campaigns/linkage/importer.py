@@ -45,11 +45,13 @@ from campaigns.linkage.spec import (
 )
 from campaigns.linkage.staging import (
     STAGING_STATISTICS,
+    Converted,
     analyze_converted,
     convert,
     converted_table,
     copy_file,
-    hand_over,
+    read_in,
+    write_out,
 )
 
 log = structlog.get_logger(__name__)
@@ -216,8 +218,9 @@ async def _load(
     sources: list[SourceFile], result: ImportResult, progress: Progress,
 ) -> None:
     """Per entity in merge order: COPY and convert the file (on `reader`), hand the
-    converted rows over to `conn`, check and merge them (on `conn`). While `conn` checks and
-    merges one entity, `reader` reads the next: the two sessions run on two cores.
+    converted rows over to `conn` (spooled through a temporary file, so that `reader`
+    never waits), check and merge them (on `conn`). While `conn` checks and merges, the
+    reader reads the next files: the two sessions run on two cores.
 
     A file COPY refuses stops the import at once (nothing more is converted or merged,
     every other file is still COPYed) and the report is then the broken lines of every
@@ -227,16 +230,17 @@ async def _load(
     by_entity = {s.entity.key: s for s in sources}
     ordered = [by_entity[e.key] for e in MERGE_ORDER if e.key in present]
     loop = asyncio.get_running_loop()
-    # Set when an entity's converted rows are on `conn` (to the columns with unreadable
-    # values), or to None when its file could not be read.
-    ready: dict[str, asyncio.Future[set[str] | None]] = {
+    # Set when an entity's file is read: to its spooled converted rows (None when `reader`
+    # is `conn`: they are there already) and what the file's own checks found; to None
+    # when the file could not be read.
+    ready: dict[str, asyncio.Future[tuple[Converted | None, list[checks.CellError]] | None]] = {
         s.entity.key: loop.create_future() for s in ordered}
     staged: dict[str, int] = {}
     broken: dict[str, list[RowError]] = {}
-    # `conn` does one thing at a time: the hand-over waits while it checks or merges.
-    busy = asyncio.Lock()
 
-    async def read(source: SourceFile) -> set[str] | None:
+    async def read(
+        source: SourceFile,
+    ) -> tuple[Converted | None, list[checks.CellError]] | None:
         progress.start_file(source.name, source.path.stat().st_size)
         try:
             async with reader.transaction():  # a savepoint: a refused file leaves the rest usable
@@ -247,58 +251,61 @@ async def _load(
         if broken:
             return None
         progress.stage(f"read {source.name}")
-        if reader is conn:
-            return await convert(conn, source)
         unreadable = await convert(reader, source)
-        async with busy:
-            await hand_over(reader, conn, converted_table(source.entity))
-        return unreadable
+        progress.stage(f"check {source.name}")
+        found = await _check_file(reader, source.entity, unreadable)
+        if reader is conn:
+            return None, found
+        return await write_out(reader, converted_table(source.entity)), found
 
     async def read_all() -> None:
         try:
             for source in ordered:
-                if reader is conn:
-                    async with busy:
-                        unreadable = await read(source)
-                else:
-                    unreadable = await read(source)
-                ready[source.entity.key].set_result(unreadable)
+                ready[source.entity.key].set_result(await read(source))
         except Exception as exc:
             for future in ready.values():
                 if not future.done():
                     future.set_exception(exc)
             raise
 
-    reading = asyncio.create_task(read_all())
+    reading: asyncio.Task[None] | None = None
     found: dict[str, list[RowError]] = {}
     try:
+        if reader is conn:  # one session: read everything, then check and merge
+            await read_all()
+        else:
+            reading = asyncio.create_task(read_all())
         for source in ordered:
-            unreadable = await ready[source.entity.key]
-            if unreadable is None:
+            done = await ready[source.entity.key]
+            if done is None:
                 continue
-            async with busy:
-                await analyze_converted(conn, source)
-                # Checks look across files (a phone's person may be in 宛名.csv): the
-                # files they look at come earlier in the merge order.
-                progress.stage(f"check {source.name}")
-                found[source.entity.key] = _locate(source, await _check(
-                    conn, tenant_id, source.entity, present, unreadable))
-                if any(found.values()):
-                    continue
-                progress.stage(f"merge {source.entity.key}")
-                counts = await _merge(conn, tenant_id, import_id, source.entity, present)
-                await merge.refresh_statistics(conn, source.entity, counts)
-                counts.rows = staged[source.entity.key]
-                result.counts[source.entity.key] = counts.as_dict()
-        await reading
-    finally:
-        if not reading.done():
-            reading.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
+            spooled, in_file = done
+            if spooled is not None:
+                await read_in(conn, spooled)
+            await analyze_converted(conn, source)
+            # Checks look across files (a phone's person may be in 宛名.csv): the files
+            # they look at come earlier in the merge order.
+            progress.stage(f"check references of {source.name}")
+            found[source.entity.key] = _locate(source, in_file + await _check_references(
+                conn, tenant_id, source.entity, present))
+            if any(found.values()):
+                continue
+            progress.stage(f"merge {source.entity.key}")
+            counts = await _merge(conn, tenant_id, import_id, source.entity, present)
+            await merge.refresh_statistics(conn, source.entity, counts)
+            counts.rows = staged[source.entity.key]
+            result.counts[source.entity.key] = counts.as_dict()
+        if reading is not None:
             await reading
-        for future in ready.values():  # none left unawaited with an exception
-            if future.done() and not future.cancelled():
-                future.exception()
+    finally:
+        if reading is not None and not reading.done():
+            reading.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reading
+        for future in ready.values():  # nothing left open or unawaited
+            if (future.done() and not future.cancelled() and future.exception() is None
+                    and (done := future.result()) and done[0] is not None):
+                done[0].rows.close()  # read in (and closed) already, or never will be
             future.cancel()
     report = broken or found
     for source in sources:  # the report in the order the files were given
@@ -309,12 +316,24 @@ async def _load(
         result.withdrawn = await withdraw_settled(conn, tenant_id)
 
 
-async def _check(
-    conn: asyncpg.Connection, tenant_id: UUID, entity: Entity, present: set[str],
-    unreadable: set[str],
+async def _check_file(
+    conn: asyncpg.Connection, entity: Entity, unreadable: set[str]
 ) -> list[checks.CellError]:
+    """The checks that need nothing but the file itself."""
     found = await checks.cell_errors(conn, entity, unreadable)
     found += await checks.duplicate_keys(conn, entity)
+    if entity is BILLS:
+        found += await checks.vehicle_columns_on_resident_bills(conn)
+    if entity is PLANS:
+        found += await checks.end_before_start(conn, entity)
+    return found
+
+
+async def _check_references(
+    conn: asyncpg.Connection, tenant_id: UUID, entity: Entity, present: set[str]
+) -> list[checks.CellError]:
+    """The checks that look at other files and at what the tenant has."""
+    found: list[checks.CellError] = []
     if entity.references_person:
         found += await checks.unknown_persons(conn, entity, tenant_id, PERSONS.key in present)
     if entity in (INSTALLMENTS, RECEIPTS):
@@ -323,10 +342,6 @@ async def _check(
         found += await checks.unknown_installments(
             conn, entity, tenant_id, INSTALLMENTS.key in present
         )
-    if entity is BILLS:
-        found += await checks.vehicle_columns_on_resident_bills(conn)
-    if entity is PLANS:
-        found += await checks.end_before_start(conn, entity)
     return found
 
 

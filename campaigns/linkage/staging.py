@@ -7,11 +7,11 @@ PostgreSQL reads itself exactly as Python would, so they need neither trip nor j
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Callable
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import IO
 
 import asyncpg
 
@@ -332,39 +332,46 @@ async def analyze_converted(conn: asyncpg.Connection, source: SourceFile) -> Non
                        f" ({', '.join(_q(k) for k in keys) or 'rec'})")
 
 
-async def hand_over(source_conn: asyncpg.Connection, target_conn: asyncpg.Connection,
-                    table: str) -> None:
-    """Copy the temporary table `table` of one session into another (binary COPY, the bytes
-    only pass through): one session converts the next file while the other merges."""
-    columns = await source_conn.fetch(
+@dataclass
+class Converted:
+    """A converted table written out by the session that made it, for another session:
+    its columns and its rows in binary COPY format, in an unnamed temporary file (gone
+    with the process, whatever happens)."""
+
+    table: str
+    columns: list[tuple[str, str]]
+    rows: IO[bytes]
+
+
+async def write_out(conn: asyncpg.Connection, table: str) -> Converted:
+    """Spool the temporary table `table` out of this session: the session can go on with
+    the next file at once, and the other session reads the rows in when it is ready."""
+    columns = await conn.fetch(
         "select a.attname, format_type(a.atttypid, a.atttypmod) as type from pg_attribute a"
         " where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped"
         " order by a.attnum", f"pg_temp.{table}",
     )
-    await target_conn.execute(
-        f"drop table if exists {table}; create temp table {table}"
-        f" ({', '.join(f'{_q(c[0])} {c[1]}' for c in columns)}) on commit drop"
-    )
-    chunks: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=16)
-
-    async def produce() -> None:
-        try:
-            await source_conn.copy_from_table(table, output=chunks.put, format="binary")
-        finally:
-            await chunks.put(None)
-
-    async def consume() -> AsyncIterator[bytes]:
-        while (chunk := await chunks.get()) is not None:
-            yield chunk
-
-    producer = asyncio.create_task(produce())
+    # Closed by read_in (or by the importer when it never gets there).
+    rows = tempfile.TemporaryFile(prefix="saikoku-import-")  # noqa: SIM115
     try:
-        await target_conn.copy_to_table(table, source=consume(), format="binary")
-    finally:
-        if not producer.done():
-            producer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await producer
+        await conn.copy_from_table(table, output=rows, format="binary")
+        await conn.execute(f"drop table {table}")
+    except BaseException:
+        rows.close()
+        raise
+    rows.seek(0)
+    return Converted(table, [(c[0], c[1]) for c in columns], rows)
+
+
+async def read_in(conn: asyncpg.Connection, converted: Converted) -> None:
+    """Create the converted table in this session from what `write_out` spooled."""
+    with converted.rows:
+        await conn.execute(
+            f"drop table if exists {converted.table}; create temp table {converted.table}"
+            f" ({', '.join(f'{_q(name)} {kind}' for name, kind in converted.columns)})"
+            " on commit drop"
+        )
+        await conn.copy_to_table(converted.table, source=converted.rows, format="binary")
 
 
 def _unread(column: Column, a: str = "") -> str:

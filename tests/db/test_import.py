@@ -319,3 +319,20 @@ async def test_a_pool_of_one_connection_imports_the_same(
         assert again.ok and again.counts["persons"]["unchanged"] == 3
     finally:
         await single.close()
+
+
+async def test_a_database_constraint_mid_way_rolls_back_and_stops_the_reader(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    """A name of nothing but U+3000 passes the checks but not persons' NOT NULL: the merge
+    fails while the other session still reads later files; no traceback, nothing left."""
+    paths = small_export(tmp_path)
+    write_csv(tmp_path, "宛名.csv", PERSONS_HEADER, [
+        ["1001", "\u3000", "", "", "", "", "", ""],
+        ["1002", "鈴木 一郎", "", "", "", "", "", ""],
+        ["1003", "高橋 次郎", "", "", "", "", "", ""],
+    ])
+    before = await table_counts(pool, tenant_id)
+    result = await run(pool, tenant_id, paths)
+    assert not result.ok and len(result.errors) == 1 and "constraint" in result.errors[0].reason
+    assert await table_counts(pool, tenant_id) == before
