@@ -217,10 +217,10 @@ async def _load(
     conn: asyncpg.Connection, reader: asyncpg.Connection, tenant_id: UUID, import_id: UUID,
     sources: list[SourceFile], result: ImportResult, progress: Progress,
 ) -> None:
-    """Per entity in merge order: COPY and convert the file (on `reader`), hand the
+    """Per entity in merge order: COPY, convert and check the file (on `reader`), hand the
     converted rows over to `conn` (spooled through a temporary file, so that `reader`
-    never waits), check and merge them (on `conn`). While `conn` checks and merges, the
-    reader reads the next files: the two sessions run on two cores.
+    never waits) and merge them (on `conn`). While `conn` merges, the reader reads the
+    next files: the two sessions run on two cores.
 
     A file COPY refuses stops the import at once (nothing more is converted or merged,
     every other file is still COPYed) and the report is then the broken lines of every
@@ -231,8 +231,8 @@ async def _load(
     ordered = [by_entity[e.key] for e in MERGE_ORDER if e.key in present]
     loop = asyncio.get_running_loop()
     # Set when an entity's file is read: to its spooled converted rows (None when `reader`
-    # is `conn`: they are there already) and what the file's own checks found; to None
-    # when the file could not be read.
+    # is `conn`: they are there already) and what the checks found; to None when the file
+    # could not be read.
     ready: dict[str, asyncio.Future[tuple[Converted | None, list[checks.CellError]] | None]] = {
         s.entity.key: loop.create_future() for s in ordered}
     staged: dict[str, int] = {}
@@ -253,7 +253,11 @@ async def _load(
         progress.stage(f"read {source.name}")
         unreadable = await convert(reader, source)
         progress.stage(f"check {source.name}")
+        # Every check runs here, before any merge, against what the tenant had and the
+        # files read so far (those it looks at come earlier in the merge order).
         found = await _check_file(reader, source.entity, unreadable)
+        await analyze_converted(reader, source)
+        found += await _check_references(reader, tenant_id, source.entity, present)
         if reader is conn:
             return None, found
         return await write_out(reader, converted_table(source.entity)), found
@@ -280,16 +284,12 @@ async def _load(
             if done is None:
                 continue
             spooled, in_file = done
-            if spooled is not None:
-                await read_in(conn, spooled)
-            await analyze_converted(conn, source)
-            # Checks look across files (a phone's person may be in 宛名.csv): the files
-            # they look at come earlier in the merge order.
-            progress.stage(f"check references of {source.name}")
-            found[source.entity.key] = _locate(source, in_file + await _check_references(
-                conn, tenant_id, source.entity, present))
+            found[source.entity.key] = _locate(source, in_file)
             if any(found.values()):
                 continue
+            if spooled is not None:
+                await read_in(conn, spooled)
+                await analyze_converted(conn, source)
             progress.stage(f"merge {source.entity.key}")
             counts = await _merge(conn, tenant_id, import_id, source.entity, present)
             await merge.refresh_statistics(conn, source.entity, counts)

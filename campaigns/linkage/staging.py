@@ -344,8 +344,9 @@ class Converted:
 
 
 async def write_out(conn: asyncpg.Connection, table: str) -> Converted:
-    """Spool the temporary table `table` out of this session: the session can go on with
-    the next file at once, and the other session reads the rows in when it is ready."""
+    """Spool the temporary table `table` out of this session (which keeps it for the
+    checks of later files): the session can go on with the next file at once, and the
+    other session reads the rows in when it is ready."""
     columns = await conn.fetch(
         "select a.attname, format_type(a.atttypid, a.atttypmod) as type from pg_attribute a"
         " where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped"
@@ -355,7 +356,6 @@ async def write_out(conn: asyncpg.Connection, table: str) -> Converted:
     rows = tempfile.TemporaryFile(prefix="saikoku-import-")  # noqa: SIM115
     try:
         await conn.copy_from_table(table, output=rows, format="binary")
-        await conn.execute(f"drop table {table}")
     except BaseException:
         rows.close()
         raise
