@@ -22,7 +22,7 @@ from campaigns.linkage.spec import (
     RECEIPTS,
     Entity,
 )
-from campaigns.linkage.staging import BILL_MATCH, converted_table
+from campaigns.linkage.staging import BILL_MATCH, STAGING_STATISTICS, converted_table
 
 
 @dataclass
@@ -58,46 +58,92 @@ PERSON_JOIN = "join persons p on p.tenant_id = $1 and p.resident_number = c.resi
 BILL_JOIN = f"join tax_bills b on b.tenant_id = $1 and {BILL_MATCH}"
 
 
+async def _tenant_has_rows(conn: asyncpg.Connection, tenant_id: UUID, table: str) -> bool:
+    has: bool = await conn.fetchval(
+        f"select exists (select 1 from {table} where tenant_id = $1)", tenant_id
+    )
+    return has
+
+
 async def _upsert(
     conn: asyncpg.Connection, tenant_id: UUID, *, table: str, entity: Entity,
-    conflict: str, columns: list[tuple[str, str]], join: str = "",
+    key: list[str], columns: list[tuple[str, str]], join: str = "",
 ) -> Counts:
-    """INSERT … ON CONFLICT DO UPDATE only where a value differs (or the row was flagged
-    missing); returns how many rows were inserted and updated."""
+    """Set-based merge of the converted rows into `table`, matched on `key` (SQL over an
+    alias written {a}, naming the natural key within the tenant):
+    * rows whose values differ (or that were flagged missing) are updated,
+    * new rows are inserted,
+    * the tenant's rows the file no longer has are flagged (missing_since).
+    Unchanged rows are only read, never written or locked: re-importing the same export
+    writes nothing. A tenant's first import is one plain INSERT."""
     names = [name for name, _ in columns]
-    sql = f"""
-        insert into {table} (tenant_id, {', '.join(names)})
-        select $1, {', '.join(expr for _, expr in columns)} from {converted_table(entity)} c {join}
-        on conflict {conflict} do update
-           set ({', '.join(names)}) = row({', '.join('excluded.' + n for n in names)}),
+    source = (f"select {', '.join(f'{expr} as {name}' for name, expr in columns)}"
+              f" from {converted_table(entity)} c {join}")
+    if not await _tenant_has_rows(conn, tenant_id, table):
+        inserted = await conn.execute(
+            f"insert into {table} (tenant_id, {', '.join(names)}) select $1, s.* from ({source}) s",
+            tenant_id,
+        )
+        return Counts(inserted=_affected(inserted))
+    same = " and ".join(f"{k.format(a='t')} = {k.format(a='s')}" for k in key)
+    updated = await conn.execute(f"""
+        update {table} t
+           set ({', '.join(names)}) = row({', '.join('s.' + n for n in names)}),
                missing_since = null, updated_at = now()
-         where ({', '.join(f'{table}.{n}' for n in names)})
-               is distinct from ({', '.join('excluded.' + n for n in names)})
-            or {table}.missing_since is not null
-        returning (xmax = 0) as inserted
-    """
-    rows = await conn.fetch(sql, tenant_id)
-    inserted = sum(1 for r in rows if r["inserted"])
-    total = await conn.fetchval(f"select count(*) from {converted_table(entity)}")
-    return Counts(rows=total, inserted=inserted, updated=len(rows) - inserted)
+          from ({source}) s
+         where t.tenant_id = $1 and {same}
+           and (({', '.join('t.' + n for n in names)})
+                is distinct from ({', '.join('s.' + n for n in names)})
+                or t.missing_since is not null)
+    """, tenant_id)
+    inserted = await conn.execute(f"""
+        insert into {table} (tenant_id, {', '.join(names)})
+        select $1, s.* from ({source}) s
+         where not exists (select 1 from {table} t where t.tenant_id = $1 and {same})
+    """, tenant_id)
+    missing = await conn.execute(f"""
+        update {table} t set missing_since = now()
+         where t.tenant_id = $1 and t.missing_since is null
+           and not exists (select 1 from ({source}) s where {same})
+    """, tenant_id)
+    return Counts(inserted=_affected(inserted), updated=_affected(updated),
+                  missing=_affected(missing))
 
 
-async def _flag_missing(
-    conn: asyncpg.Connection, tenant_id: UUID, table: str, present_ids: str
-) -> int:
-    """Flag the tenant's rows of `table` whose id `present_ids` (a query over the file's
-    converted rows, $1 = tenant) does not return."""
-    await conn.execute("drop table if exists present_ids")
-    await conn.execute(f"create temp table present_ids on commit drop as {present_ids}", tenant_id)
-    await conn.execute("create index on present_ids (id)")
-    await conn.execute("analyze present_ids")
-    result = await conn.execute(
-        f"update {table} t set missing_since = now() where t.tenant_id = $1"
-        " and t.missing_since is null"
-        " and not exists (select 1 from present_ids p where p.id = t.id)",
-        tenant_id,
+# The table each entity is merged into, and the columns merges join it on.
+TABLES = {
+    PERSONS.key: ("persons", "tenant_id, resident_number, id"),
+    PHONES.key: ("phones", "tenant_id, person_id"),
+    BILLS.key: ("tax_bills", "tenant_id, tax_type, fiscal_year, notice_number, id"),
+    INSTALLMENTS.key: ("installments", "tenant_id, bill_id, installment_no, id"),
+    RECEIPTS.key: ("receipts", "tenant_id"),
+    PLANS.key: ("installment_plans", "tenant_id, plan_number"),
+    ACCOUNTS.key: ("bank_accounts", "tenant_id, person_id"),
+    CORPORATIONS.key: ("corporations", "tenant_id, person_id"),
+    AGENTS.key: ("agents", "tenant_id, person_id"),
+    HISTORY.key: ("history", "tenant_id"),
+}
+
+
+async def refresh_statistics(conn: asyncpg.Connection, entity: Entity, counts: Counts) -> None:
+    """ANALYZE the join columns of a table the merge changed by more than autovacuum's
+    10 %, at once: the next merges join it (bills → installments → receipts) and
+    autovacuum comes only after the commit. Stale estimates (a tenant's 100,000 new rows
+    taken for 1) made the planner choose nested loops that ran for minutes; the next
+    import may come before autovacuum. Analysing some columns leaves autovacuum's own
+    full ANALYZE due after the commit."""
+    table, columns = TABLES[entity.key]
+    changed = counts.inserted + counts.updated + counts.missing
+    if not changed:
+        return
+    estimate: float = await conn.fetchval(
+        "select reltuples from pg_class where oid = $1::regclass", f"saikoku.{table}"
     )
-    return _affected(result)
+    if estimate < 0 or changed > 0.1 * estimate:
+        # The shared tables keep the server's statistics target (the import lowers it
+        # for its own staging tables only).
+        await conn.execute(f"reset default_statistics_target; analyze {table} ({columns});"
+                           f" set local default_statistics_target = {STAGING_STATISTICS}")
 
 
 def _affected(status: str) -> int:
@@ -136,14 +182,8 @@ async def merge_persons(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
         ("no_call_category", "c.no_call_category"),
         ("do_not_call", "c.no_call_category is not null"),
     ]
-    counts = await _upsert(conn, tenant_id, table="persons", entity=PERSONS,
-                           conflict="(tenant_id, resident_number)", columns=columns)
-    counts.missing = await _flag_missing(
-        conn, tenant_id, "persons",
-        f"select p.id from {converted_table(PERSONS)} c join persons p"
-        " on p.tenant_id = $1 and p.resident_number = c.resident_number",
-    )
-    return counts
+    return await _upsert(conn, tenant_id, table="persons", entity=PERSONS,
+                         key=["{a}.resident_number"], columns=columns)
 
 
 async def merge_phones(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
@@ -161,8 +201,15 @@ async def merge_phones(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
               from {converted_table(PHONES)} c {PERSON_JOIN}) s
         order by person_id, key, rec
     """, tenant_id)
-    await conn.execute("create index on src_phones (person_id, key)")
     await conn.execute("analyze src_phones")
+    insert = """
+        insert into phones (tenant_id, person_id, kind, phone_raw, phone_e164, is_valid,
+                            invalid_reason, source)
+        select $1, s.person_id, s.kind, s.phone_raw, case when s.valid then s.e164 end,
+               s.valid, s.reason, 'import'
+          from src_phones s"""
+    if not await _tenant_has_rows(conn, tenant_id, "phones"):
+        return Counts(inserted=_affected(await conn.execute(insert, tenant_id)))
     key = "coalesce(t.phone_e164, 'raw:' || t.phone_raw)"
     updated = await conn.execute(f"""
         update phones t set kind = s.kind, phone_raw = s.phone_raw, is_valid = s.valid,
@@ -173,14 +220,9 @@ async def merge_phones(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
            and (t.kind, t.phone_raw, t.is_valid, t.invalid_reason, t.missing_since)
                is distinct from (s.kind, s.phone_raw, s.valid, s.reason, null)
     """, tenant_id)
-    inserted = await conn.execute(f"""
-        insert into phones (tenant_id, person_id, kind, phone_raw, phone_e164, is_valid,
-                            invalid_reason, source)
-        select $1, s.person_id, s.kind, s.phone_raw, case when s.valid then s.e164 end,
-               s.valid, s.reason, 'import'
-          from src_phones s
-         where not exists (select 1 from phones t where t.person_id = s.person_id
-                           and {key} = s.key)
+    inserted = await conn.execute(f"""{insert}
+         where not exists (select 1 from phones t where t.tenant_id = $1
+                           and t.person_id = s.person_id and {key} = s.key)
     """, tenant_id)
     missing = await conn.execute(f"""
         update phones t set missing_since = now()
@@ -188,8 +230,7 @@ async def merge_phones(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
            and not exists (select 1 from src_phones s where s.person_id = t.person_id
                            and s.key = {key})
     """, tenant_id)
-    rows = await conn.fetchval(f"select count(*) from {converted_table(PHONES)}")
-    return Counts(rows=rows, inserted=_affected(inserted), updated=_affected(updated),
+    return Counts(inserted=_affected(inserted), updated=_affected(updated),
                   missing=_affected(missing))
 
 
@@ -203,13 +244,9 @@ async def merge_bills(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
         ("vehicle_name", "c.vehicle_name"), ("displacement", "c.displacement"),
         ("garage_location", "c.garage_location"), ("plate_number", "c.plate_number"),
     ]
-    counts = await _upsert(conn, tenant_id, table="tax_bills", entity=BILLS,
-                           conflict="(tenant_id, tax_type, fiscal_year, notice_number)",
-                           columns=columns, join=PERSON_JOIN)
-    counts.missing = await _flag_missing(
-        conn, tenant_id, "tax_bills", f"select b.id from {converted_table(BILLS)} c {BILL_JOIN}"
-    )
-    return counts
+    return await _upsert(conn, tenant_id, table="tax_bills", entity=BILLS,
+                         key=["{a}.tax_type", "{a}.fiscal_year", "{a}.notice_number"],
+                         columns=columns, join=PERSON_JOIN)
 
 
 INSTALLMENT_STATUS = """
@@ -233,15 +270,9 @@ async def merge_installments(conn: asyncpg.Connection, tenant_id: UUID) -> Count
         *_date_pair("late_fee_received_on"), *_date_pair("late_fee_booked_on"),
         ("status", INSTALLMENT_STATUS.format(paid=paid, assessed=assessed)),
     ]
-    counts = await _upsert(conn, tenant_id, table="installments", entity=INSTALLMENTS,
-                           conflict="(bill_id, installment_no)", columns=columns,
-                           join=BILL_JOIN)
-    counts.missing = await _flag_missing(
-        conn, tenant_id, "installments",
-        f"select i.id from {converted_table(INSTALLMENTS)} c {BILL_JOIN}"
-        " join installments i on i.bill_id = b.id and i.installment_no = c.installment_no",
-    )
-    return counts
+    return await _upsert(conn, tenant_id, table="installments", entity=INSTALLMENTS,
+                         key=["{a}.bill_id", "{a}.installment_no"], columns=columns,
+                         join=BILL_JOIN)
 
 
 async def merge_receipts(
@@ -249,25 +280,28 @@ async def merge_receipts(
 ) -> Counts:
     """Receipts are a feed: each is recorded once (by its 収納番号). When they arrive
     without an installments snapshot, they also raise the installments' paid amounts."""
-    new = await conn.fetch(f"""
+    insert = f"""
         insert into receipts (tenant_id, installment_id, kind, amount, received_on,
                               received_on_raw, booked_on, booked_on_raw, import_id, source_ref)
         select $1, i.id, c.receipt_kind, c.amount::bigint, c.received_on::date,
                c.received_on_raw, c.booked_on::date, c.booked_on_raw, $2, c.receipt_number
           from {converted_table(RECEIPTS)} c {BILL_JOIN}
           join installments i on i.bill_id = b.id and i.installment_no = c.installment_no
-        on conflict (tenant_id, source_ref) where source_ref is not null do nothing
-        returning installment_id, kind, amount
-    """, tenant_id, import_id)
-    applied = 0
-    if apply_to_installments and new:
-        result = await conn.execute(f"""
-            with r as (
-                select installment_id,
-                       sum(amount) filter (where kind = 'principal') as principal,
-                       sum(amount) filter (where kind = 'late_fee') as late_fee
-                  from unnest($1::uuid[], $2::text[], $3::bigint[]) u(installment_id, kind, amount)
-                 group by installment_id)
+        on conflict (tenant_id, source_ref) where source_ref is not null do nothing"""
+    if not await _tenant_has_rows(conn, tenant_id, "receipts"):
+        # Nothing to collide with (the checks refuse a receipt number twice in the file).
+        insert = insert.split("on conflict")[0]
+    if not apply_to_installments:
+        inserted = await conn.execute(insert, tenant_id, import_id)
+        return Counts(inserted=_affected(inserted))
+    row = await conn.fetchrow(f"""
+        with new as ({insert} returning installment_id, kind, amount),
+        r as (
+            select installment_id,
+                   sum(amount) filter (where kind = 'principal') as principal,
+                   sum(amount) filter (where kind = 'late_fee') as late_fee
+              from new group by installment_id),
+        applied as (
             update installments i
                set paid_amount = greatest(i.paid_amount + coalesce(r.principal, 0), 0),
                    late_fee_paid = greatest(i.late_fee_paid + coalesce(r.late_fee, 0), 0),
@@ -276,11 +310,10 @@ async def merge_receipts(
                        assessed="i.assessed_amount")},
                    updated_at = now()
               from r where i.id = r.installment_id
-        """, [r["installment_id"] for r in new], [r["kind"] for r in new],
-            [r["amount"] for r in new])
-        applied = _affected(result)
-    rows = await conn.fetchval(f"select count(*) from {converted_table(RECEIPTS)}")
-    return Counts(rows=rows, inserted=len(new), extra={"installments_updated": applied})
+            returning 1)
+        select (select count(*) from new) as inserted, (select count(*) from applied) as applied
+    """, tenant_id, import_id)
+    return Counts(inserted=row["inserted"], extra={"installments_updated": row["applied"]})
 
 
 HISTORY_FIELDS = ("contact_kind", "place", "counterpart", "content", "forms_issued",
@@ -300,8 +333,7 @@ async def merge_history(conn: asyncpg.Connection, tenant_id: UUID, import_id: UU
           from {converted_table(HISTORY)} c {PERSON_JOIN}
         on conflict (tenant_id, source_ref) where source_ref is not null do nothing
     """, tenant_id, import_id)
-    rows = await conn.fetchval(f"select count(*) from {converted_table(HISTORY)}")
-    return Counts(rows=rows, inserted=_affected(inserted))
+    return Counts(inserted=_affected(inserted))
 
 
 async def merge_plans(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
@@ -312,37 +344,14 @@ async def merge_plans(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
         *_date_pair("start_date"), *_date_pair("end_date"),
         ("status", "coalesce(c.plan_status, 'active')"),
     ]
-    counts = await _upsert(conn, tenant_id, table="installment_plans", entity=PLANS,
-                           conflict="(tenant_id, plan_number) where plan_number is not null",
-                           columns=columns, join=PERSON_JOIN)
-    counts.missing = await _flag_missing(
-        conn, tenant_id, "installment_plans",
-        f"select x.id from {converted_table(PLANS)} c join installment_plans x"
-        " on x.tenant_id = $1 and x.plan_number = c.plan_number",
-    )
-    return counts
-
-
-async def _merge_person_owned(
-    conn: asyncpg.Connection, tenant_id: UUID, *, table: str, entity: Entity, conflict: str,
-    columns: list[tuple[str, str]], same_row: str,
-) -> Counts:
-    """Upsert rows that hang off a person, then flag the person-owned rows the file no longer
-    has; `same_row` matches a target row x to a converted row c of the same person."""
-    counts = await _upsert(conn, tenant_id, table=table, entity=entity, conflict=conflict,
-                           columns=columns, join=PERSON_JOIN)
-    counts.missing = await _flag_missing(
-        conn, tenant_id, table,
-        f"select x.id from {converted_table(entity)} c {PERSON_JOIN} join {table} x"
-        f" on x.person_id = p.id and {same_row}",
-    )
-    return counts
+    return await _upsert(conn, tenant_id, table="installment_plans", entity=PLANS,
+                         key=["{a}.plan_number"], columns=columns, join=PERSON_JOIN)
 
 
 async def merge_accounts(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
-    return await _merge_person_owned(
-        conn, tenant_id, table="bank_accounts", entity=ACCOUNTS,
-        conflict="(tenant_id, person_id, coalesce(tax_type, ''))",
+    return await _upsert(
+        conn, tenant_id, table="bank_accounts", entity=ACCOUNTS, join=PERSON_JOIN,
+        key=["{a}.person_id", "coalesce({a}.tax_type, '')"],
         columns=[
             ("person_id", "p.id"), ("tax_type", "c.tax_type"),
             ("auto_debit", "c.auto_debit::boolean"), ("bank_name", "c.bank_name"),
@@ -351,33 +360,30 @@ async def merge_accounts(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
             ("start_installment", "c.start_installment::smallint"),
             *_date_pair("cancelled_on"), ("failure_reason", "c.failure_reason"),
         ],
-        same_row="coalesce(x.tax_type, '') = coalesce(c.tax_type, '')",
     )
 
 
 async def merge_corporations(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
-    return await _merge_person_owned(
-        conn, tenant_id, table="corporations", entity=CORPORATIONS,
-        conflict="(tenant_id, person_id, name)",
+    return await _upsert(
+        conn, tenant_id, table="corporations", entity=CORPORATIONS, join=PERSON_JOIN,
+        key=["{a}.person_id", "{a}.name"],
         columns=[
             ("person_id", "p.id"), ("name_raw", "c.corporation_name_raw"),
             ("name", "c.corporation_name"), ("postal_code", "c.postal_code"),
             *_text_pair("address"), ("phone_raw", "c.phone_raw"), ("phone_e164", "c.phone"),
             ("designation_number", "c.designation_number"),
         ],
-        same_row="x.name = c.corporation_name",
     )
 
 
 async def merge_agents(conn: asyncpg.Connection, tenant_id: UUID) -> Counts:
-    return await _merge_person_owned(
-        conn, tenant_id, table="agents", entity=AGENTS,
-        conflict="(tenant_id, person_id, kind, name)",
+    return await _upsert(
+        conn, tenant_id, table="agents", entity=AGENTS, join=PERSON_JOIN,
+        key=["{a}.person_id", "{a}.kind", "{a}.name"],
         columns=[
             ("person_id", "p.id"), ("kind", "c.agent_kind"), ("name_raw", "c.agent_name_raw"),
             ("name", "c.agent_name"), ("postal_code", "c.postal_code"), *_text_pair("address"),
             ("phone_raw", "c.phone_raw"), ("phone_e164", "c.phone"),
             *_date_pair("registered_on"),
         ],
-        same_row="x.kind = c.agent_kind and x.name = c.agent_name",
     )

@@ -9,11 +9,13 @@ from pathlib import Path
 import asyncpg
 
 from campaigns.linkage.importer import import_files
+from store.db import create_pool
 from tests.db.linkage_files import (
     BILLS_HEADER,
     INSTALLMENTS_HEADER,
     PERSONS_HEADER,
     PHONES_HEADER,
+    RECEIPTS_HEADER,
     small_export,
     write_csv,
 )
@@ -96,22 +98,36 @@ async def test_cp932_export_reads_the_same(
     )
 
 
+async def row_versions(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> list[tuple[str, ...]]:
+    """Every row of the tenant with its xmin and xmax: a row updated, or only locked (as
+    INSERT … ON CONFLICT DO UPDATE locks the rows it leaves alone), shows a new one."""
+    return [tuple(r) for t in TABLES for r in await pool.fetch(
+        f"select '{t}', id::text, xmin::text, xmax::text from {t} where tenant_id = $1"
+        " order by id", tenant_id)]
+
+
 async def test_reimporting_the_same_export_changes_nothing(
     pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
 ) -> None:
     paths = small_export(tmp_path)
     assert (await run(pool, tenant_id, paths)).ok
-    before = await pool.fetch(
-        "select id, updated_at from persons where tenant_id = $1 order by id", tenant_id
-    )
+    before = await row_versions(pool, tenant_id)
     again = await run(pool, tenant_id, paths)
     assert again.ok
     for entity, counts in again.counts.items():
         assert counts["inserted"] == counts["updated"] == counts["missing"] == 0, entity
-    after = await pool.fetch(
-        "select id, updated_at from persons where tenant_id = $1 order by id", tenant_id
-    )
-    assert before == after
+    assert await row_versions(pool, tenant_id) == before  # nothing written, nothing locked
+
+
+async def test_imported_rows_get_time_ordered_ids(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    assert (await run(pool, tenant_id, small_export(tmp_path))).ok
+    ids = await pool.fetch(
+        "select p.id, p.created_at from persons p where tenant_id = $1 order by id", tenant_id)
+    assert {i["id"].version for i in ids} == {7}
+    first_ms = int.from_bytes(ids[0]["id"].bytes[:6], "big")
+    assert abs(first_ms / 1000 - ids[0]["created_at"].timestamp()) < 60
 
 
 async def test_newer_export_updates_and_flags_what_it_no_longer_mentions(
@@ -125,11 +141,20 @@ async def test_newer_export_updates_and_flags_what_it_no_longer_mentions(
          "東京都さいこく区新町9", ""],
         ["1002", "鈴木 一郎", "スズキ イチロウ", "男", "1993-01-03", "1900013",
          "東京都さいこく区桜ヶ丘2-3-4", ""],
+        ["1004", "田中 三郎", "タナカ サブロウ", "男", "1970-05-05", "1900015",
+         "東京都さいこく区本町3-1", ""],
     ])
-    result = await run(pool, tenant_id, [persons])
+    phones = write_csv(newer, "電話番号.csv", PHONES_HEADER, [
+        ["1001", "090-1234-5678", "自宅"],       # same number, new kind
+        ["1004", "080-2222-3333", ""],          # new person, new number
+    ])
+    result = await run(pool, tenant_id, [persons, phones])
     assert result.ok, result.errors
     assert result.counts["persons"]["missing"] == 1
     assert result.counts["persons"]["updated"] >= 1
+    assert result.counts["persons"]["inserted"] == 1
+    assert (result.counts["phones"]["inserted"], result.counts["phones"]["updated"],
+            result.counts["phones"]["missing"]) == (1, 1, 2)
     gone = await pool.fetchrow(
         "select missing_since from persons where tenant_id = $1 and resident_number = '1003'",
         tenant_id,
@@ -168,6 +193,19 @@ async def test_bad_rows_reject_the_whole_import_and_every_one_is_reported(
     assert bad_yen.value == "-5" and bad_yen.reason
     status = await pool.fetchval("select status from imports where id = $1", result.import_id)
     assert status == "failed"
+
+
+async def test_two_accounts_without_tax_type_for_one_person_are_duplicates(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    """A blank optional key part is a key value of its own, as in the unique index."""
+    paths = small_export(tmp_path)
+    paths.append(write_csv(tmp_path, "口座振替.csv", ["宛名番号", "税目区分", "口座振替"], [
+        ["1001", "", "有"], ["1001", "住民税", "有"], ["1001", "", "無"], ["1002", "", "有"],
+    ]))
+    result = await run(pool, tenant_id, paths)
+    assert sorted((e.file, e.line) for e in result.errors) == [("口座振替.csv", 2),
+                                                               ("口座振替.csv", 4)]
 
 
 async def test_broken_file_structure_names_each_line(
@@ -213,3 +251,88 @@ async def test_file_order_does_not_matter(
     """Phones before persons on the command line still find their people."""
     result = await run(pool, tenant_id, list(reversed(small_export(tmp_path))))
     assert result.ok, result.errors
+
+
+async def test_deleting_a_tenant_erases_everything_it_imported(
+    pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    """Contract-end erasure: one DELETE of the tenant, every row of it gone (the imported
+    tables reach the tenant through persons and bills, not a reference of their own)."""
+    tenant = await pool.fetchval(
+        "insert into tenants (code, name) values ('t_erasure', '消去') returning id")
+    paths = small_export(tmp_path)
+    paths.append(write_csv(tmp_path, "収納.csv", RECEIPTS_HEADER, [
+        ["R1", "住民税", "令和8", "800000000001", "1", "本税", "30000", "2026-06-20"],
+    ]))
+    paths.append(write_csv(tmp_path, "経過記録.csv", ["宛名番号", "日時", "内容"], [
+        ["1001", "2026-05-01 10:30", "電話催告"],
+    ]))
+    result = await run(pool, tenant, paths)
+    assert result.ok, result.errors
+    # What the call center adds: a user and a phone of theirs, checked (not cascaded) when
+    # the user goes. Erasure must not trip over it, nor over the import's receipts/history.
+    user = await pool.fetchval(
+        "insert into users (tenant_id, login_id, display_name, role, password_hash)"
+        " values ($1, 'op1', 'オペレーター', 'operator', 'x') returning id", tenant)
+    await pool.execute(
+        "insert into phones (tenant_id, person_id, phone_raw, source, created_by, invalid_reason)"
+        " select tenant_id, id, '0312340000', 'operator', $2, 'unchecked' from persons"
+        " where tenant_id = $1 and resident_number = '1002'", tenant, user)
+    tables = [r[0] for r in await pool.fetch(
+        "select c.relname from pg_attribute a join pg_class c on c.oid = a.attrelid"
+        " where c.relnamespace = 'saikoku'::regnamespace and c.relkind = 'r'"
+        " and a.attname = 'tenant_id' and c.relname <> 'audit_log'")]
+    assert await pool.fetchval("select count(*) from receipts where tenant_id = $1", tenant) == 1
+    await pool.execute("delete from tenants where id = $1", tenant)
+    left = {t: await pool.fetchval(f"select count(*) from {t} where tenant_id = $1", tenant)
+            for t in tables}
+    assert set(left.values()) == {0}, left
+
+
+async def test_a_broken_later_file_reports_only_broken_lines_and_imports_nothing(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    """Files are read in merge order while earlier ones are already merged: a file COPY
+    refuses still rolls everything back, and the report is its broken lines alone."""
+    paths = small_export(tmp_path)
+    write_csv(tmp_path, "期別.csv", INSTALLMENTS_HEADER, [
+        ["住民税", "令和8", "800000000001", "1", "30000", "30000", "2026-02-30"],  # bad date
+    ])
+    (tmp_path / "課税.csv").write_bytes(
+        (tmp_path / "課税.csv").read_bytes() + "1003,住民税,2026,8,1,余分\n".encode())
+    before = await table_counts(pool, tenant_id)
+    result = await run(pool, tenant_id, paths)
+    assert [(e.file, e.line) for e in result.errors] == [("課税.csv", 4)]
+    assert await table_counts(pool, tenant_id) == before
+    assert result.counts == {}
+
+
+async def test_a_pool_of_one_connection_imports_the_same(
+    migrated_database: str, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    single = await create_pool(migrated_database, min_size=1, max_size=1)
+    try:
+        result = await run(single, tenant_id, small_export(tmp_path))
+        assert result.ok, result.errors
+        assert result.counts["installments"]["inserted"] == 3
+        again = await run(single, tenant_id, small_export(tmp_path))
+        assert again.ok and again.counts["persons"]["unchanged"] == 3
+    finally:
+        await single.close()
+
+
+async def test_a_database_constraint_mid_way_rolls_back_and_stops_the_reader(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    """A name of nothing but U+3000 passes the checks but not persons' NOT NULL: the merge
+    fails while the other session still reads later files; no traceback, nothing left."""
+    paths = small_export(tmp_path)
+    write_csv(tmp_path, "宛名.csv", PERSONS_HEADER, [
+        ["1001", "\u3000", "", "", "", "", "", ""],
+        ["1002", "鈴木 一郎", "", "", "", "", "", ""],
+        ["1003", "高橋 次郎", "", "", "", "", "", ""],
+    ])
+    before = await table_counts(pool, tenant_id)
+    result = await run(pool, tenant_id, paths)
+    assert not result.ok and len(result.errors) == 1 and "constraint" in result.errors[0].reason
+    assert await table_counts(pool, tenant_id) == before
