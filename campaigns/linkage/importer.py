@@ -291,8 +291,12 @@ async def _load(
                 await read_in(conn, spooled)
                 await analyze_converted(conn, source)
             progress.stage(f"merge {source.entity.key}")
+            await merge.key_tables(conn, tenant_id)
             counts = await _merge(conn, tenant_id, import_id, source.entity, present)
             await merge.refresh_statistics(conn, source.entity, counts)
+            if source.entity in (PERSONS, BILLS) and counts.inserted:
+                await merge.key_tables(conn, tenant_id, fresh="person_ids"
+                                       if source.entity is PERSONS else "bill_ids")
             counts.rows = staged[source.entity.key]
             result.counts[source.entity.key] = counts.as_dict()
         if reading is not None:

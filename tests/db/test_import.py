@@ -7,8 +7,11 @@ import uuid
 from pathlib import Path
 
 import asyncpg
+import pytest
 
 from campaigns.linkage.importer import import_files
+from campaigns.linkage.spec import ENTITIES
+from campaigns.linkage.synth import write_synthetic_ward
 from store.db import create_pool
 from tests.db.linkage_files import (
     BILLS_HEADER,
@@ -98,10 +101,12 @@ async def test_cp932_export_reads_the_same(
     )
 
 
-async def row_versions(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> list[tuple[str, ...]]:
+async def row_versions(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tables: tuple[str, ...] = TABLES
+) -> list[tuple[str, ...]]:
     """Every row of the tenant with its xmin and xmax: a row updated, or only locked (as
     INSERT … ON CONFLICT DO UPDATE locks the rows it leaves alone), shows a new one."""
-    return [tuple(r) for t in TABLES for r in await pool.fetch(
+    return [tuple(r) for t in tables for r in await pool.fetch(
         f"select '{t}', id::text, xmin::text, xmax::text from {t} where tenant_id = $1"
         " order by id", tenant_id)]
 
@@ -336,3 +341,24 @@ async def test_a_database_constraint_mid_way_rolls_back_and_stops_the_reader(
     result = await run(pool, tenant_id, paths)
     assert not result.ok and len(result.errors) == 1 and "constraint" in result.errors[0].reason
     assert await table_counts(pool, tenant_id) == before
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp932"])
+async def test_a_synthetic_ward_imports_whole_and_again_writes_nothing(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path, encoding: str
+) -> None:
+    """Every file of the format, every entity's merge (first and again), in both encodings."""
+    written = write_synthetic_ward(300, 5, tmp_path, encoding=encoding)
+    paths = [tmp_path / f"{entity.ja}.csv" for entity in ENTITIES]
+    first = await run(pool, tenant_id, paths)
+    assert first.ok, first.errors[:5]
+    assert {k: c["rows"] for k, c in first.counts.items()} == written
+    assert 0 < first.counts["phones"]["inserted"] <= written["phones"]  # one row per number
+    for entity in written.keys() - {"phones"}:
+        assert first.counts[entity]["inserted"] == written[entity], entity
+    tables = (*TABLES, "installment_plans", "bank_accounts", "corporations", "agents")
+    before = await row_versions(pool, tenant_id, tables)
+    again = await run(pool, tenant_id, paths)
+    assert again.ok
+    assert all(c["inserted"] == c["updated"] == c["missing"] == 0 for c in again.counts.values())
+    assert await row_versions(pool, tenant_id, tables) == before
