@@ -186,3 +186,20 @@ async def test_pacing_knobs_are_validated_and_every_change_recorded(
     csrf = {"X-CSRF-Token": await log_in(web_client, tenant_code, "sv1")}
     refused = await web_client.put(f"/api/campaigns/{cid}/pacing", json={}, headers=csrf)
     assert refused.status == 403
+
+
+async def test_a_tenant_with_pacing_changes_and_sessions_can_be_erased(
+    web_client: Client, pool: asyncpg.Pool, tenant_code: str
+) -> None:
+    tenant_id = await pool.fetchval("select id from tenants where code = $1", tenant_code)
+    owner = await add_user(pool, tenant_id, "sv1", "supervisor")
+    await add_user(pool, tenant_id, "pbx1", "pbx_admin")
+    cid = await pool.fetchval(
+        "insert into campaigns (tenant_id, name, created_by) values ($1, 'R8', $2) returning id",
+        tenant_id, owner)
+    csrf = {"X-CSRF-Token": await log_in(web_client, tenant_code, "pbx1")}
+    assert (await web_client.put(f"/api/campaigns/{cid}/pacing", json={"cps_limit": 5},
+                                 headers=csrf)).status == 200
+    await pool.execute("delete from tenants where id = $1", tenant_id)
+    assert await pool.fetchval("select count(*) from campaign_pacing_changes"
+                               " where tenant_id = $1", tenant_id) == 0
