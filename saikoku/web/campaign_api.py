@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Literal
-from uuid import UUID
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,7 +18,7 @@ from saikoku import audit
 from saikoku.errors import ConfigurationError
 from saikoku.web.auth import actor_of, require_role
 from saikoku.web.keys import POOL, USER
-from saikoku.web.responses import json_error, json_ok, parse_body
+from saikoku.web.responses import json_error, json_ok, parse_body, path_uuid
 
 SUPERVISORS = ("supervisor", "admin")
 READERS = ("supervisor", "admin", "pbx_admin", "staff", "auditor")
@@ -64,13 +63,6 @@ class TransitionBody(BaseModel):
 
     to: Literal["draft", "ready", "running", "paused", "completed", "stopped"]
     reason: str | None = Field(default=None, max_length=500)
-
-
-def _campaign_id(request: web.Request) -> UUID:
-    try:
-        return UUID(request.match_info["campaign_id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
 
 
 @require_role(*READERS)
@@ -119,7 +111,7 @@ async def create_campaign(request: web.Request) -> web.Response:
 @require_role(*SUPERVISORS)
 async def plan_campaign(request: web.Request) -> web.Response:
     body = await parse_body(request, ScopeBody)
-    campaign_id = _campaign_id(request)
+    campaign_id = path_uuid(request, "campaign_id")
     async with request.app[POOL].acquire() as conn:
         try:
             if body.priority is not None and len(set(body.priority)) != len(body.priority):
@@ -137,7 +129,7 @@ async def plan_campaign(request: web.Request) -> web.Response:
 @require_role(*SUPERVISORS)
 async def change_status(request: web.Request) -> web.Response:
     body = await parse_body(request, TransitionBody)
-    campaign_id = _campaign_id(request)
+    campaign_id = path_uuid(request, "campaign_id")
     user = request[USER]
     async with request.app[POOL].acquire() as conn:
         try:
@@ -154,7 +146,7 @@ async def status_history(request: web.Request) -> web.Response:
         "select h.changed_at, h.from_status, h.to_status, h.reason, u.login_id as changed_by"
         " from campaign_status_changes h left join users u on u.id = h.changed_by"
         " where h.tenant_id = $1 and h.campaign_id = $2 order by h.changed_at, h.id",
-        request[USER].tenant_id, _campaign_id(request),
+        request[USER].tenant_id, path_uuid(request, "campaign_id"),
     )
     return json_ok([dict(r) for r in rows])
 
@@ -166,7 +158,7 @@ PACING_ADMINS = ("pbx_admin", "admin")
 async def get_pacing(request: web.Request) -> web.Response:
     raw = await request.app[POOL].fetchval(
         "select pacing from campaigns where tenant_id = $1 and id = $2",
-        request[USER].tenant_id, _campaign_id(request),
+        request[USER].tenant_id, path_uuid(request, "campaign_id"),
     )
     if raw is None:
         return json_error(404, "not_found", "キャンペーンが見つかりません。")
@@ -177,7 +169,7 @@ async def get_pacing(request: web.Request) -> web.Response:
 async def set_pacing(request: web.Request) -> web.Response:
     """Replace the knobs (validated); the running dialer adopts them within a second."""
     user = request[USER]
-    campaign_id = _campaign_id(request)
+    campaign_id = path_uuid(request, "campaign_id")
     try:
         knobs = pacing_settings(**(await request.json()))
     except ConfigurationError as exc:
@@ -210,7 +202,7 @@ async def pacing_history(request: web.Request) -> web.Response:
         "select h.changed_at, u.login_id as changed_by, h.before, h.after"
         " from campaign_pacing_changes h join users u on u.id = h.changed_by"
         " where h.tenant_id = $1 and h.campaign_id = $2 order by h.id",
-        request[USER].tenant_id, _campaign_id(request),
+        request[USER].tenant_id, path_uuid(request, "campaign_id"),
     )
     return json_ok([{**dict(r), "before": json.loads(r["before"]), "after": json.loads(r["after"])}
                     for r in rows])

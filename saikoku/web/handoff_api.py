@@ -4,15 +4,13 @@ read of personal data and is access-logged."""
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from saikoku import audit
 from saikoku.web.auth import actor_of, require_role
 from saikoku.web.keys import POOL, USER
-from saikoku.web.responses import json_error, json_ok, parse_body
+from saikoku.web.responses import json_error, json_ok, parse_body, path_uuid
 
 STAFF = ("staff", "admin")
 
@@ -45,20 +43,13 @@ async def work_list(request: web.Request) -> web.Response:
     return json_ok([dict(r) for r in rows])
 
 
-def _handoff_id(request: web.Request) -> UUID:
-    try:
-        return UUID(request.match_info["handoff_id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
-
-
 @require_role(*STAFF)
 async def take(request: web.Request) -> web.Response:
     user = request[USER]
     taken = await request.app[POOL].fetchval(
         "update handoffs set status = 'taken', taken_by = $3, taken_at = now()"
         " where tenant_id = $1 and id = $2 and status = 'open' returning id",
-        user.tenant_id, _handoff_id(request), user.user_id)
+        user.tenant_id, path_uuid(request, "handoff_id"), user.user_id)
     if taken is None:
         return json_error(409, "not_open", "この引継ぎは受付済みか、終了しています。")
     await audit.record(request.app[POOL], actor_of(request), "handoff_taken",
@@ -73,7 +64,7 @@ async def close(request: web.Request) -> web.Response:
     closed = await request.app[POOL].fetchval(
         "update handoffs set status = 'closed', closed_at = now(), result = $4"
         " where tenant_id = $1 and id = $2 and status = 'taken' and taken_by = $3 returning id",
-        user.tenant_id, _handoff_id(request), user.user_id, body.result)
+        user.tenant_id, path_uuid(request, "handoff_id"), user.user_id, body.result)
     if closed is None:
         return json_error(409, "not_yours", "受付した引継ぎだけを終了できます。")
     await audit.record(request.app[POOL], actor_of(request), "handoff_closed",

@@ -4,7 +4,6 @@ ready / pause (also ends wrap-up), sign out. The desktop page comes on top of th
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
 
 import structlog
 from aiohttp import web
@@ -21,7 +20,7 @@ from saikoku.web.auth import actor_of, require_role
 from saikoku.web.desk_hub import DeskHub
 from saikoku.web.keys import POOL, USER
 from saikoku.web.person_card import open_card
-from saikoku.web.responses import json_error, json_ok, parse_body
+from saikoku.web.responses import json_error, json_ok, parse_body, path_uuid
 
 log = structlog.get_logger(__name__)
 
@@ -99,10 +98,7 @@ async def desktop_socket(request: web.Request) -> web.StreamResponse:
 async def person_card(request: web.Request) -> web.Response:
     """The card of the person on the operator's current (or just-ended) call — no one else."""
     user = request[USER]
-    try:
-        person_id = UUID(request.match_info["person_id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    person_id = path_uuid(request, "person_id")
     operator = request.app[CALL_CENTER].desk.get(user.user_id)
     attempt_id = operator.last_attempt_id if operator else None
     async with request.app[POOL].acquire() as conn:

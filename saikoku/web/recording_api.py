@@ -4,22 +4,18 @@ playback is access-logged with the person the call was with."""
 from __future__ import annotations
 
 from pathlib import Path
-from uuid import UUID
 
 from aiohttp import web
 
 from saikoku import audit
 from saikoku.web.auth import actor_of, require_role
 from saikoku.web.keys import POOL, USER
-from saikoku.web.responses import json_error, json_ok
+from saikoku.web.responses import json_error, json_ok, path_uuid
 
 
 @require_role("supervisor", "staff", "admin")
 async def play(request: web.Request) -> web.StreamResponse:
-    try:
-        attempt_id = UUID(request.match_info["attempt_id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    attempt_id = path_uuid(request, "attempt_id")
     async with request.app[POOL].acquire() as conn:
         row = await conn.fetchrow(
             "select r.id, r.path, a.person_id from recordings r"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, TypeVar
+from uuid import UUID
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -20,6 +21,14 @@ def json_ok(value: Any, status: int = 200) -> web.Response:
 
 def json_error(status: int, code: str, message: str, **extra: Any) -> web.Response:
     return json_ok({"error": code, "message": message, **extra}, status=status)
+
+
+def path_uuid(request: web.Request, name: str) -> UUID:
+    """The `{name}` part of the route as a UUID; anything else is a 404."""
+    try:
+        return UUID(request.match_info[name])
+    except ValueError:
+        raise web.HTTPNotFound() from None
 
 
 async def parse_body(request: web.Request, model: type[M]) -> M:
