@@ -1,9 +1,10 @@
 """What the Stasis application does with each call that enters or leaves it.
 
 - `operator,<user id>`: an operator's phone answered its nailed-up line → their bridge.
-- `outbound,<attempt>,<AMDSTATUS>,<AMDCAUSE>` (asterisk-conf/extensions.conf): an answered
-  outbound call. A machine is released; a person (or AMD off / not sure) is bridged to an
-  operator or, if none is free in time, hears the courtesy message.
+- `outbound,<attempt>,<AMDSTATUS>,<AMDCAUSE>,<on machine>` (asterisk-conf/extensions.conf): an
+  answered outbound call. A machine is released, or given the office's message when the
+  campaign's policy says so; a person (or AMD off / not sure) is bridged to an operator or, if
+  none is free in time, hears the courtesy message.
 - anything else (inbound, until the inbound queue exists) is released with a log line.
 Leaving Stasis ends an operator's line or starts the operator's wrap-up.
 """
@@ -22,11 +23,13 @@ from ari_bridge.call_center import LINE_PREFIX, CallCenter, parse_uuid
 from ari_bridge.client import AriClient
 from ari_bridge.events import AriEvent, ChannelDestroyed, StasisEnd, StasisStart
 from dialer import attempts
+from dialer.calls import MACHINE_MESSAGE
 from store.db import with_retry
 
 log = structlog.get_logger(__name__)
 
 MACHINE = "MACHINE"
+MACHINE_MESSAGE_CONTEXT = "saikoku-machine-message"
 
 
 class StasisApp:
@@ -78,6 +81,7 @@ class StasisApp:
             return
         amd_status = amd[0] if amd else None
         amd_cause = amd[1] if len(amd) > 1 else None
+        leave_message = len(amd) > 2 and amd[2] == MACHINE_MESSAGE
         with bound_contextvars(attempt_id=str(attempt_id)):
             tenant_id = await with_retry(
                 lambda: attempts.record_stasis_entry(
@@ -86,6 +90,11 @@ class StasisApp:
             )
             log.info("stasis_outbound", amd_status=amd_status, known=tenant_id is not None)
             self._center.answered(attempt_id, machine=amd_status == MACHINE)
+            if tenant_id is not None and amd_status == MACHINE and leave_message:
+                await self._ari.continue_in_dialplan(event.channel.id, MACHINE_MESSAGE_CONTEXT)
+                await with_retry(lambda: attempts.record_machine_message(self._pool, attempt_id),
+                                 what="machine_message")
+                return
             if tenant_id is None or amd_status == MACHINE:
                 await self._ari.hangup(event.channel.id)
                 return

@@ -85,7 +85,8 @@ RIG_OPERATOR_CONTACT="sip:{endpoint}@127.0.0.1:5072"
 configure() {
     SAIKOKU_OPERATOR_PHONE_CONTACT="${SAIKOKU_OPERATOR_PHONE_CONTACT-$RIG_OPERATOR_CONTACT}" \
         "$SAIKOKU" pbx conf --dest "$ETC" >/dev/null
-    courtesy_sound
+    message_sound courtesy "${SAIKOKU_COURTESY_WAV:-}"
+    message_sound machine "${SAIKOKU_MACHINE_MESSAGE_WAV:-}"
     if [ "$MODE" = system ]; then
         local moddir
         moddir="$(sed -n 's/^astmoddir *=> *//p' /etc/asterisk/asterisk.conf 2>/dev/null | head -n1)"
@@ -109,18 +110,18 @@ CONF
     fi
 }
 
-# The courtesy message of abandoned calls, spoken from the rendered text (a recorded human
-# voice can replace the file: SAIKOKU_COURTESY_WAV=/path/to/file.wav, any rate, mono).
-courtesy_sound() {
-    local dir
+# A spoken message (courtesy: abandoned calls; machine: left on answering machines), spoken
+# from the rendered <name>-message.txt. A recorded human voice can replace it:
+# SAIKOKU_COURTESY_WAV / SAIKOKU_MACHINE_MESSAGE_WAV=/path/to/file.wav (any rate, mono).
+message_sound() {
+    local name="$1" src="$2" dir
     if [ "$MODE" = system ]; then dir="/usr/share/asterisk/sounds/saikoku"; else dir="$CHROOT/usr/share/asterisk/sounds/saikoku"; fi
     mkdir -p "$dir"
-    local src="${SAIKOKU_COURTESY_WAV:-}"
     if [ -z "$src" ]; then
-        src="$RIG_DIR/courtesy-tts.wav"
-        espeak-ng -v ja -s 170 -w "$src" "$(cat "$ETC/courtesy-message.txt")"
+        src="$RIG_DIR/$name-tts.wav"
+        espeak-ng -v ja -s 170 -w "$src" "$(cat "$ETC/$name-message.txt")"
     fi
-    sox "$src" -r 8000 -c 1 -b 16 "$dir/courtesy.wav"
+    sox "$src" -r 8000 -c 1 -b 16 "$dir/$name.wav"
 }
 
 # A fingerprint of the configuration this checkout's settings render. The chroot is shared by

@@ -222,6 +222,15 @@ async def record_stasis_end(conn: Executor, attempt_id: UUID, pbx_at: str) -> No
     )
 
 
+async def record_machine_message(conn: Executor, attempt_id: UUID) -> None:
+    """An answering machine was sent to the office's message (the campaign's policy)."""
+    await conn.execute(
+        "insert into call_attempt_events (tenant_id, attempt_id, kind, detail)"
+        " select tenant_id, id, 'machine_message', '{}'::jsonb from call_attempts where id = $1",
+        attempt_id,
+    )
+
+
 async def record_wrap_up_overrun(conn: Executor, attempt_id: UUID, limit_s: float) -> None:
     """The operator's wrap-up of this call ran past the limit (a flag for the supervisor)."""
     await conn.execute(

@@ -55,11 +55,16 @@ class Callee:
     phone_id: UUID
 
 
+# The dialplan hands this policy to the Stasis app with the AMD verdict (extensions.conf).
+MACHINE_MESSAGE = "message"
+
+
 @dataclass(frozen=True)
 class DialOptions:
     ring_timeout_s: float = 30.0
     amd: bool = True
     caller_id: str | None = None
+    message_on_machine: bool = False  # the campaign's machine policy: leave a message
 
 
 def attempt_id_of(event: AmiEvent, header: str = "uniqueid") -> UUID | None:
@@ -128,6 +133,8 @@ class CallPlacer:
                 ring_timeout_s=options.ring_timeout_s,
                 caller_id=options.caller_id,
                 variables={"SAIKOKU_AMD": "on" if options.amd else "off",
+                           "SAIKOKU_ON_MACHINE": (MACHINE_MESSAGE if options.message_on_machine
+                                                  else "hangup"),
                            **({"SAIKOKU_APP": self._stasis_app} if self._stasis_app else {})},
             )
             await attempts.mark_originated(pool, attempt_id)

@@ -217,7 +217,8 @@ class Dialer:
                 tenant_id=tenant_id, campaign_id=campaign_id, attempt_id=attempt_id,
                 dial_string=knobs.dial_template.format(number=dial.number),
                 options=DialOptions(ring_timeout_s=knobs.ring_timeout_s,
-                                    amd=knobs.amd_enabled, caller_id=knobs.caller_id),
+                                    amd=knobs.amd_enabled, caller_id=knobs.caller_id,
+                                    message_on_machine=knobs.machine_action == "leave_message"),
                 who=Callee(dial.target_id, dial.person_id, dial.phone_id),
             )
         except Exception:

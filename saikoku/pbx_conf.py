@@ -82,9 +82,10 @@ def write_conf(settings: Settings, dest: Path, source: Path = SOURCE_DIR) -> lis
         for f in sorted(source.glob("*.conf"))
     }
     rendered["pjsip_operators.conf"] = operators_conf(settings)
-    # The courtesy message's words; deploy/asterisk.sh speaks them into a sound file.
-    courtesy = source / "courtesy-message.txt"
-    rendered[courtesy.name] = render(courtesy.read_text("utf-8"), values, source=courtesy.name)
+    # The spoken messages' words (courtesy on abandon, the one left on answering machines);
+    # deploy/asterisk.sh speaks each into a sound file.
+    for message in sorted(source.glob("*-message.txt")):
+        rendered[message.name] = render(message.read_text("utf-8"), values, source=message.name)
     written = []
     for name, text in rendered.items():
         target = dest / name

@@ -19,13 +19,14 @@ from tests.pbx.conftest import wait_trunk
 
 async def call(
     app: web.Application, tenant_id: uuid.UUID, number: str, *, ring_timeout_s: float = 10.0,
-    amd: bool = True,
+    amd: bool = True, message_on_machine: bool = False,
 ) -> tuple[Attempt, float]:
     """Place one call to the sipp carrier and wait until its attempt row is closed."""
     started = time.monotonic()
     result = await app[PLACER].place(
         tenant_id=tenant_id, dial_string=f"PJSIP/{number}@trunk",
-        options=DialOptions(ring_timeout_s=ring_timeout_s, amd=amd),
+        options=DialOptions(ring_timeout_s=ring_timeout_s, amd=amd,
+                            message_on_machine=message_on_machine),
     )
     pool: asyncpg.Pool = app[POOL]
     async with asyncio.timeout(ring_timeout_s + 30):
@@ -56,6 +57,23 @@ async def test_answering_machine_is_detected(
     assert row.status == "answered"
     assert row.amd_status == "MACHINE"
     assert row.stasis_at is not None
+
+
+async def test_machine_hears_the_office_message_when_the_campaign_says_so(
+    service: web.Application, tenant_id: uuid.UUID
+) -> None:
+    released, _ = await call(service, tenant_id, "0312340031")
+    row, _ = await call(service, tenant_id, "0312340041", message_on_machine=True)
+    assert (row.status, row.amd_status, row.hangup_cause) == ("answered", "MACHINE", 16)
+    kinds = await service[POOL].fetch(
+        "select kind from call_attempt_events where attempt_id = $1", row.id)
+    assert "machine_message" in {k["kind"] for k in kinds}
+    # The message (several seconds of speech) played before our hang-up; without the policy
+    # the machine is released at once.
+    assert released.stasis_at is not None and released.ended_at is not None
+    assert row.stasis_at is not None and row.ended_at is not None
+    assert (released.ended_at - released.stasis_at).total_seconds() < 1.5
+    assert (row.ended_at - row.stasis_at).total_seconds() > 4
 
 
 async def test_amd_off_goes_straight_to_stasis(

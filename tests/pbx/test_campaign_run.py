@@ -23,7 +23,7 @@ from tests.pbx.desk import signed_in
 EXPECTED = {  # last digit: (attempt status, target state)
     "0": ("connected", "completed"), "8": ("connected", "completed"),
     "9": ("connected", "completed"), "7": ("connected", "completed"),
-    "1": ("answered", "exhausted"),   # machine: released
+    "1": ("answered", "exhausted"),   # machine: left the office's message
     "2": ("busy", "exhausted"),
     "3": ("no_answer", "exhausted"),
     "4": ("rejected", "exhausted"),
@@ -53,18 +53,19 @@ async def running_campaign(
             tenant_id, person, f"03-1234-{n:03d}{digit}", f"+81312345{n:03d}{digit}")
         await pool.execute(
             "insert into campaign_targets (tenant_id, campaign_id, person_id, priority)"
-            " values ($1, $2, $3, $4)", tenant_id, campaign_id, person, 100 - n)
+            " values ($1, $2, $3, $4)", tenant_id, campaign_id, person, len(digits) - n)
     return campaign_id
 
 
-@pytest.mark.timeout(320)
-async def test_a_predictive_campaign_of_100_runs_to_its_end(
+@pytest.mark.timeout(500)
+async def test_a_predictive_campaign_of_200_runs_to_its_end(
     service: web.Application, operator_phones: SippPhone, tenant_id: uuid.UUID
 ) -> None:
     pool: asyncpg.Pool = service[POOL]
-    digits = "0120983756" * 10          # answer, machine, busy, no answer, early hang-up…
+    digits = "0120983756" * 20          # answer, machine, busy, no answer, early hang-up…
     campaign_id = await running_campaign(pool, tenant_id, digits, {
-        "mode": "predictive", "ring_timeout_s": 15, "amd_enabled": True, "cps_limit": 5})
+        "mode": "predictive", "ring_timeout_s": 15, "amd_enabled": True, "cps_limit": 5,
+        "machine_action": "leave_message"})
     async with contextlib.AsyncExitStack() as stack:
         desks = [(await stack.enter_async_context(
             signed_in(service, tenant_id, f"op{n}", f"op{n + 2:03d}")))[1] for n in (1, 2, 3)]
@@ -72,7 +73,7 @@ async def test_a_predictive_campaign_of_100_runs_to_its_end(
             await desk.post("/api/operator/sign-in")
         workers = [asyncio.create_task(d.work(talk_s=1.0, wrap_s=0.2)) for d in desks]
         try:
-            async with asyncio.timeout(280):
+            async with asyncio.timeout(450):
                 while await pool.fetchval("select status from campaigns where id = $1",
                                           campaign_id) != "completed":
                     await asyncio.sleep(0.5)
@@ -104,6 +105,12 @@ async def test_a_predictive_campaign_of_100_runs_to_its_end(
     assert overlaps == 0
     assert await pool.fetchval("select count(*) from call_attempts where campaign_id = $1"
                                " and ended_at is null", campaign_id) == 0
+    # Every machine got the office's message (the campaign's machine policy).
+    machines = await pool.fetch(
+        "select a.id, bool_or(e.kind = 'machine_message') as message"
+        " from call_attempts a join call_attempt_events e on e.attempt_id = a.id"
+        " where a.campaign_id = $1 and a.amd_status = 'MACHINE' group by a.id", campaign_id)
+    assert machines and all(m["message"] for m in machines), machines
     # Every abandoned person heard the courtesy message within 2 s, by Asterisk's clock.
     gaps = await pool.fetch(
         "select a.id, max((e.detail->>'pbx_at')::timestamptz) filter (where e.kind = 'stasis_end')"
