@@ -1,8 +1,11 @@
 """`saikoku bench pacing`: every policy on the same replicated days of a grid of floors.
 
 Cells: operators x live-answer rate (share of dials a person answers), plus a day whose answer
-rate climbs and falls. Days run in worker processes; each (cell, policy, replication) is one
-job, so both cores stay busy and the result does not depend on how jobs were shared out.
+rate climbs and falls. Each replication is a day of a running campaign: the pacer has run the
+campaign the day before (a warm-up day with draws of its own), so it starts knowing the last
+24 h as the product's dialer does. The table also shows the campaign's first day, which starts
+blind. Days run in worker processes; each (cell, policy, replication) is one job, so both cores
+stay busy and the result does not depend on how jobs were shared out.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dialer.sim.metrics import summarise
-from dialer.sim.run import replicate
+from dialer.sim.run import replicate_days
 from dialer.sim.scenario import Scenario
 
 POLICIES = ("progressive", "fixed:1.5", "fixed:2", "fixed:2.5", "fixed:3", "vicidial", "pi",
@@ -47,7 +50,7 @@ def _floor(operators: int, hours: float, replications: int, **rate: Any) -> Scen
         "busy_rate": 0.10, "ring_time_s": {"mean": 10, "sd": 5}, "no_answer_timeout_s": 30,
         "talk_time_s": {"dist": "lognormal", "mean": 180, "sd": 120},
         "wrap_time_s": {"mean": 45, "sd": 15}, "seed": 2026, "replications": replications,
-        "cps_limit": 20, **rate,
+        "cps_limit": 20, "warm_up_days": 1, **rate,
     })
 
 
@@ -65,9 +68,12 @@ def cells(quick: bool, replications: int) -> list[Cell]:
     return grid
 
 
-def _job(job: tuple[int, Scenario, str, int]) -> tuple[int, str, dict[str, float]]:
+Day = dict[str, float]
+
+
+def _job(job: tuple[int, Scenario, str, int]) -> tuple[int, str, Day, Day]:
     index, scenario, policy, replication = job
-    return index, policy, replicate(scenario, policy, range(replication, replication + 1))[0]
+    return index, policy, *replicate_days(scenario, policy, replication)
 
 
 def run_bench(quick: bool, replications: int, workers: int,
@@ -77,11 +83,14 @@ def run_bench(quick: bool, replications: int, workers: int,
             for r in range(replications)]
     # Biggest floors first, so no long day is left for the end.
     jobs.sort(key=lambda j: -j[1].operators * j[1].hours)
-    days: dict[tuple[int, str], list[dict[str, float]]] = {}
+    days: dict[tuple[int, str], list[Day]] = {}
+    first_days: dict[tuple[int, str], list[Day]] = {}
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for done, (index, policy, day) in enumerate(pool.map(_job, jobs, chunksize=4), 1):
+        for done, (index, policy, day, first) in enumerate(pool.map(_job, jobs, chunksize=4),
+                                                           1):
             days.setdefault((index, policy), []).append(day)
+            first_days.setdefault((index, policy), []).append(first)
             if progress is not None:
                 progress(done, len(jobs))
     wall = time.perf_counter() - started
@@ -91,7 +100,8 @@ def run_bench(quick: bool, replications: int, workers: int,
         for policy in POLICIES:
             summary = summarise(days[(i, policy)])
             talk = summary["talk_min_per_operator_hour"]["mean"]
-            policies[policy] = {**summary, "share_of_ceiling": talk / cell.ceiling_talk_min}
+            policies[policy] = {**summary, "share_of_ceiling": talk / cell.ceiling_talk_min,
+                                "first_day": summarise(first_days[(i, policy)])}
         results.append({"cell": cell.name, "operators": cell.scenario.operators,
                         "live_rate": cell.live_rate, "hours": cell.scenario.hours,
                         "replications": replications,
@@ -140,7 +150,8 @@ def checks(results: list[dict[str, Any]]) -> dict[str, Any]:
 def table(report: dict[str, Any]) -> str:
     lines = []
     header = (f"{'cell':26} {'policy':12} {'talk min/op-h':>14} {'of ceiling':>10}"
-              f" {'occupancy':>9} {'abandon':>13} {'worst 15 min':>12} {'days >3%':>8}")
+              f" {'occupancy':>9} {'abandon':>13} {'worst 15 min':>12} {'days >3%':>8}"
+              f" {'first day: talk':>15} {'abandon':>8}")
     for cell in report["cells"]:
         lines.append(f"{cell['cell']}: ceiling {cell['ceiling_talk_min_per_operator_hour']:.1f}"
                      f" talk min per operator-hour")
@@ -152,7 +163,9 @@ def table(report: dict[str, Any]) -> str:
                 f" {s['share_of_ceiling']:10.1%}"
                 f" {s['occupancy']['mean']:9.1%} {a['mean']:7.2%} ±{a['sd']:4.2%}"
                 f" {s['worst_15min_abandon_rate']['mean']:12.1%}"
-                f" {s['days_over_cap']['mean']:8.0%}")
+                f" {s['days_over_cap']['mean']:8.0%}"
+                f" {s['first_day']['talk_min_per_operator_hour']['mean']:15.2f}"
+                f" {s['first_day']['abandon_rate']['mean']:8.2%}")
     lines.append("")
     for name, check in report["checks"].items():
         details = {k: v for k, v in check.items() if k != "ok"}

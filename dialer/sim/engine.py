@@ -195,5 +195,6 @@ class Floor:
             self.result.busy_s += self.end - started
 
 
-def simulate_day(scenario: Scenario, pacer: Pacer, replication: int) -> DayResult:
-    return Floor(scenario, pacer, Streams(scenario, replication)).run()
+def simulate_day(scenario: Scenario, pacer: Pacer, replication: int,
+                 warm_up_day: int | None = None) -> DayResult:
+    return Floor(scenario, pacer, Streams(scenario, replication, warm_up_day)).run()

@@ -46,6 +46,10 @@ class Scenario(BaseModel):
     busy_signal_s: float = Field(default=3.0, ge=0, le=60)
     cps_limit: float = Field(default=10.0, gt=0, le=1000)
     trunk_channels: int = Field(default=1000, ge=1)
+    # Days of the same campaign simulated before each measured day (with draws of their own),
+    # so the pacer starts it knowing the last 24 h, as a product dialer does from its attempt
+    # rows (dialer/replay.py). 0: the measured day is the campaign's very first.
+    warm_up_days: int = Field(default=0, ge=0, le=7)
 
     @model_validator(mode="after")
     def _one_answer_rate(self) -> Scenario:

@@ -26,8 +26,11 @@ class _Column:
 
 
 class Streams:
-    def __init__(self, scenario: Scenario, replication: int) -> None:
-        seeds = np.random.SeedSequence([scenario.seed, replication]).spawn(5)
+    def __init__(self, scenario: Scenario, replication: int, warm_up_day: int | None = None
+                 ) -> None:
+        """The draws of a replication's measured day, or of one of its warm-up days."""
+        key = [scenario.seed, replication] + ([] if warm_up_day is None else [1 + warm_up_day])
+        seeds = np.random.SeedSequence(key).spawn(5)
         rngs = [np.random.default_rng(s) for s in seeds]
         ring, talk, wrap = scenario.ring_time_s, scenario.talk_time_s, scenario.wrap_time_s
         sigma2 = math.log1p((talk.sd / talk.mean) ** 2)
