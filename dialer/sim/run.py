@@ -23,7 +23,7 @@ def settings_for(scenario: Scenario) -> PacingSettings:
                           trunk_channels=min(scenario.trunk_channels, 10_000))
 
 
-class _LaterDay:
+class LaterDay:
     """One pacer across days: each simulated day starts its clock at 0, the pacer's clock
     runs on (day d starts at d x 24 h), so its rolling 24-h window sees yesterday."""
 
@@ -45,10 +45,10 @@ def replicate_days(scenario: Scenario, policy: str, replication: int
     pacer = pacer_named(policy, settings_for(scenario))
     first: dict[str, float] | None = None
     for day in range(scenario.warm_up_days):
-        result = day_metrics(simulate_day(scenario, _LaterDay(pacer, day), replication, day))
+        result = day_metrics(simulate_day(scenario, LaterDay(pacer, day), replication, day))
         first = first or result
     measured = day_metrics(simulate_day(
-        scenario, _LaterDay(pacer, scenario.warm_up_days), replication))
+        scenario, LaterDay(pacer, scenario.warm_up_days), replication))
     return measured, first or measured
 
 

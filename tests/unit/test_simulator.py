@@ -11,11 +11,12 @@ import pytest
 from pydantic import ValidationError
 
 from dialer.pacing.basic import FixedRatio, Progressive
-from dialer.pacing.events import PacingEvent
+from dialer.pacing.events import CallPlaced, PacingEvent
 from dialer.pacing.policies import pacer_named
 from dialer.pacing.snapshot import PacingSnapshot
 from dialer.sim.engine import simulate_day
 from dialer.sim.metrics import day_metrics
+from dialer.sim.run import DAY_S, LaterDay, replicate_days
 from dialer.sim.scenario import SCENARIO_DIR, Scenario, load_scenario
 from saikoku.errors import ConfigurationError
 
@@ -71,6 +72,26 @@ def test_same_seed_same_day_and_common_streams() -> None:
     other = day_metrics(simulate_day(scenario(), pacer_named("predictive"), 2))
     assert first == again
     assert first != other
+
+
+def test_a_warmed_up_day_continues_yesterdays_campaign() -> None:
+    cold = scenario()
+    warm = scenario(warm_up_days=1)
+    # Without warm-up, the measured day is the campaign's first (and the streams are the same).
+    measured, first = replicate_days(cold, "predictive", 2)
+    assert measured == first == day_metrics(simulate_day(cold, pacer_named("predictive"), 2))
+    # With it, the first day has draws of its own and the measured day keeps its draws.
+    measured, first = replicate_days(warm, "progressive", 2)
+    assert first != measured
+    assert measured == day_metrics(simulate_day(cold, Progressive(), 2))
+
+
+def test_the_pacer_clock_runs_on_across_days() -> None:
+    recording = Recording(Progressive())
+    later = LaterDay(recording, 1)
+    later.observe(CallPlaced(5.0))
+    assert later.calls_to_place(PacingSnapshot(now=7.0, ready=2)) == 2
+    assert recording.events == [CallPlaced(DAY_S + 5.0)]
 
 
 def test_answer_rate_schedule_changes_answers() -> None:
