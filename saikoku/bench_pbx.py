@@ -61,6 +61,9 @@ class Step:
     failed: int = 0
     lost_rows: int = 0
     max_concurrent: int = 0
+    # Debtor calls whose RTP grew both ways (received from sipp and sent to it) between two
+    # looks at Asterisk's own per-channel counters, at the busiest look.
+    max_audio_both_ways: int = 0
     ami_rtt_ms: list[float] = field(default_factory=list, repr=False)
     bridge_ms: list[float] = field(default_factory=list, repr=False)
     pop_ms: list[float] = field(default_factory=list, repr=False)
@@ -164,6 +167,37 @@ async def _count_channels(ari: AriClient, step: Step, prefix: str, stop: asyncio
             live = sum(1 for i in ids if i.startswith(prefix) and not i.startswith(LINE_PREFIX))
             step.max_concurrent = max(step.max_concurrent, live)
         await asyncio.sleep(0.5)
+
+
+def rtp_counts(channelstats: str) -> dict[str, tuple[int, int]]:
+    """`pjsip show channelstats` as channel → (packets received, packets sent). Rows end in
+    nine counters (receive: count, lost, %, jitter; transmit: the same; RTT) after the channel,
+    its up-time and codec; the bridge column before them is empty for unbridged channels."""
+    counts = {}
+    for line in channelstats.splitlines():
+        fields = line.split()
+        if len(fields) >= 12 and fields[-10] in ("ulaw", "alaw", "g722", "opus", "slin"):
+            with contextlib.suppress(ValueError):
+                counts[fields[-12]] = (int(fields[-9]), int(fields[-5]))
+    return counts
+
+
+async def _count_audio(step: Step, stop: asyncio.Event) -> None:
+    """Each second, the debtor (trunk) channels whose packets grew both ways since the last."""
+    before: dict[str, tuple[int, int]] = {}
+    while not stop.is_set():
+        with contextlib.suppress(Exception):
+            cli = await asyncio.create_subprocess_exec(
+                "bash", str(ROOT / "deploy" / "asterisk.sh"), "cli", "pjsip show channelstats",
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+            out, _ = await cli.communicate()
+            now = rtp_counts(out.decode(errors="replace"))
+            both = sum(1 for channel, (rx, tx) in now.items()
+                       if channel.startswith("trunk-") and channel in before
+                       and rx > before[channel][0] and tx > before[channel][1])
+            step.max_audio_both_ways = max(step.max_audio_both_ways, both)
+            before = now
+        await asyncio.sleep(1.0)
 
 
 async def bare_step(ami: AmiClient, ari: AriClient, rate: float, seconds: float,
@@ -337,6 +371,7 @@ async def dialer_step(rig: DialerRig, rate: float, seconds: float, talk_s: float
     calls: list[asyncio.Task[Any]] = []
 
     sampler = asyncio.create_task(_count_channels(app[ARI], step, "", stop))
+    audio = asyncio.create_task(_count_audio(step, stop))
     started_at = await pool.fetchval("select now()")
     app[CALL_CENTER].bridge_latencies.clear()
     app[DESK_HUB].pop_latencies.clear()
@@ -356,7 +391,7 @@ async def dialer_step(rig: DialerRig, rate: float, seconds: float, talk_s: float
                 await asyncio.sleep(0.25)
     await asyncio.sleep(1)
     stop.set()
-    await asyncio.gather(pinger, workers, sampler)
+    await asyncio.gather(pinger, workers, sampler, audio)
     rows = await pool.fetch(
         "select status, ended_at from call_attempts where tenant_id = $1 and created_at >= $2",
         rig.tenant_id, started_at)
@@ -435,14 +470,15 @@ async def run_bench(settings: Settings, rates: list[float], seconds: float, hold
 def print_table(report: dict[str, Any]) -> None:
     print(f"{'loop':7} {'cps':>6} {'placed':>7} {'fail':>5} {'lost':>5} {'concur':>7}"
           f" {'rtt50':>7} {'rtt99':>7} {'brg50':>7} {'brg99':>7} {'dialer%':>8}"
-          f" {'ast%':>6} {'sipp%':>6} {'pop50':>7} {'pop99':>7}  ok")
+          f" {'ast%':>6} {'sipp%':>6} {'pop50':>7} {'pop99':>7} {'rtp2way':>7}  ok")
     for s in report["steps"]:
         print(f"{s['loop']:7} {s['achieved_cps']:6.1f} {s['placed']:7d} {s['failed']:5d}"
               f" {s['lost_rows']:5d} {s['max_concurrent']:7d} {s['ami_rtt_p50_ms']:7.2f}"
               f" {s['ami_rtt_p99_ms']:7.2f} {s['answer_to_bridge_p50_ms']:7.2f}"
               f" {s['answer_to_bridge_p99_ms']:7.2f} {s['dialer_cpu_pct']:8.1f}"
               f" {s['asterisk_cpu_pct']:6.1f} {s['sipp_cpu_pct']:6.1f}"
-              f" {s['bridge_to_pop_p50_ms']:7.2f} {s['bridge_to_pop_p99_ms']:7.2f}  {s['passed']}")
+              f" {s['bridge_to_pop_p50_ms']:7.2f} {s['bridge_to_pop_p99_ms']:7.2f}"
+              f" {s['max_audio_both_ways']:7d}  {s['passed']}")
     for loop in ("bare", "dialer"):
         gave = report.get(f"{loop}_gave_way")
         limit = (f"gave way at {gave['rate']:g}/s: {gave['bottleneck']}" if gave
