@@ -13,7 +13,7 @@ from uuid import UUID
 
 import asyncpg
 
-from campaigns.planning import CLASSIFIED_SQL, LETTER, Scope, order_by, scope_args
+from campaigns.planning import CLASSIFIED_SQL, LETTER, NO_JIT, Scope, order_by, scope_args
 
 # Three tries a day at most (policy.ContactPolicy), so five spans at least two days and
 # several times of day before we give up on the phone and write instead.
@@ -65,7 +65,9 @@ async def recipients(
     now: datetime, *, after_attempts: int = DEFAULT_AFTER_ATTEMPTS, limit: int | None = None,
 ) -> list[Recipient]:
     """Who is due a letter now, most owed first (the planner's priority), at most `limit`."""
-    rows = await conn.fetch(RECIPIENTS_SQL,
-                            *scope_args(tenant_id, Scope(tax_types=tax_types), now),
-                            campaign_id, after_attempts, limit)
+    async with conn.transaction():
+        await conn.execute(NO_JIT)
+        rows = await conn.fetch(RECIPIENTS_SQL,
+                                *scope_args(tenant_id, Scope(tax_types=tax_types), now),
+                                campaign_id, after_attempts, limit)
     return [Recipient(r["person_id"], r["reason"]) for r in rows]
