@@ -1,12 +1,12 @@
-"""Reminder letters: wording, who gets one, line breaking, and the page itself (no database)."""
+"""Reminder letters: wording, line breaking, and the page itself (no database; who gets one
+is decided in SQL: tests/db/test_letter_recipients.py)."""
 
 from __future__ import annotations
 
 import io
 import re
 import uuid
-from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 from pypdf import PdfReader
@@ -17,12 +17,8 @@ from campaigns.letters.content import Due, Letter, Sender
 from campaigns.letters.fonts import MINCHO, register_fonts, width
 from campaigns.letters.page import MAX_ROWS, Issue, table_rows
 from campaigns.letters.pdf import render
-from campaigns.letters.selection import FAILED_CALLS, NO_PHONE, Tries, letter_reason
 from campaigns.letters.textfit import wrap
-from campaigns.planning import PersonFacts, Scope
-from campaigns.policy import TOKYO
 
-NOW = datetime(2026, 11, 26, 10, 0, tzinfo=TOKYO)
 ISSUE = Issue("0a1b2c3d", date(2026, 11, 26), date(2026, 12, 10),
               Sender("さいこく区役所", "税務課 納税係", "03-0000-0000", "平日 8:30〜17:15"))
 
@@ -56,35 +52,6 @@ def test_fiscal_years_installments_yen_and_postal_codes() -> None:
 ])
 def test_pay_by_is_two_weeks_on_to_an_open_day(issued: date, due: date) -> None:
     assert pay_by(issued) == due
-
-
-def facts(**changes: object) -> PersonFacts:
-    base = PersonFacts(
-        person_id=uuid.uuid4(), owed=30000, oldest_due=date(2026, 8, 31),
-        tax_types=("resident",), owes_current_year=True, owes_past_years=False,
-        delinquency_category=None, no_call_category=None, do_not_call=False, missing=False,
-        handed_to_staff=False, active_plan=False, last_contact=None, prior_contacts=0,
-        has_phone=True, auto_debit=False,
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
-
-
-def test_who_gets_a_letter() -> None:
-    def reason(person: PersonFacts, tries: Tries | None = None) -> str | None:
-        return letter_reason(person, tries, Scope(), NOW, after_attempts=5)
-
-    assert reason(facts(has_phone=False)) == NO_PHONE
-    assert reason(facts()) is None
-    assert reason(facts(), Tries(failed=4, reached=False)) is None
-    assert reason(facts(), Tries(failed=5, reached=False)) == FAILED_CALLS
-    assert reason(facts(), Tries(failed=9, reached=True)) is None
-    # The failed calls themselves make the person "contacted recently" for the planner.
-    recently = facts(last_contact=NOW, prior_contacts=5)
-    assert reason(recently, Tries(failed=5, reached=False)) == FAILED_CALLS
-    for excluded in (facts(has_phone=False, owed=0), facts(has_phone=False, active_plan=True),
-                     facts(has_phone=False, no_call_category="deceased"),
-                     facts(owed=0)):
-        assert reason(excluded, Tries(failed=9, reached=False)) is None
 
 
 def test_lines_break_between_characters_but_not_inside_numbers_or_before_punctuation() -> None:
