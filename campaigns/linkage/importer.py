@@ -20,7 +20,7 @@ from uuid import UUID
 import asyncpg
 import structlog
 
-from campaigns.linkage import checks, merge
+from campaigns.linkage import checks, first, merge
 from campaigns.linkage.files import (
     RowError,
     SourceFile,
@@ -230,17 +230,22 @@ async def _load(
     by_entity = {s.entity.key: s for s in sources}
     ordered = [by_entity[e.key] for e in MERGE_ORDER if e.key in present]
     loop = asyncio.get_running_loop()
+    # The tenant's first import (no persons, so nothing at all yet): the reader makes the
+    # tables' rows and this session copies them in (campaigns.linkage.first).
+    fresh = PERSONS.key in present and not await merge.tenant_has_rows(conn, tenant_id,
+                                                                       "persons")
     # Set when an entity's file is read: to its spooled converted rows (None when `reader`
-    # is `conn`: they are there already) and what the checks found; to None when the file
-    # could not be read.
-    ready: dict[str, asyncio.Future[tuple[Converted | None, list[checks.CellError]] | None]] = {
+    # is `conn`: they are there already) or, in a first import, the table's rows, and what
+    # the checks found; to None when the file could not be read.
+    ready: dict[str, asyncio.Future[tuple[_Read, list[checks.CellError]] | None]] = {
         s.entity.key: loop.create_future() for s in ordered}
     staged: dict[str, int] = {}
     broken: dict[str, list[RowError]] = {}
+    clean = True  # no file so far had a bad cell: a first import's rows are worth making
+    ids: dict[str, first.IdKey] = {}  # what made the new rows' ids, by entity
 
-    async def read(
-        source: SourceFile,
-    ) -> tuple[Converted | None, list[checks.CellError]] | None:
+    async def read(source: SourceFile) -> tuple[_Read, list[checks.CellError]] | None:
+        nonlocal clean
         progress.start_file(source.name, source.path.stat().st_size)
         try:
             async with reader.transaction():  # a savepoint: a refused file leaves the rest usable
@@ -258,6 +263,13 @@ async def _load(
         found = await _check_file(reader, source.entity, unreadable)
         await analyze_converted(reader, source)
         found += await _check_references(reader, tenant_id, source.entity, present)
+        clean = clean and not found
+        if fresh:
+            if not clean:
+                return None, found
+            progress.stage(f"build {source.entity.key}")
+            return await first.build(reader, tenant_id, import_id, source.entity, ids,
+                                     spool=reader is not conn), found
         if reader is conn:
             return None, found
         return await write_out(reader, converted_table(source.entity)), found
@@ -274,6 +286,7 @@ async def _load(
 
     reading: asyncio.Task[None] | None = None
     found: dict[str, list[RowError]] = {}
+    unchecked = False  # foreign-key checks off for this session's copies (first.begin)
     try:
         if reader is conn:  # one session: read everything, then check and merge
             await read_all()
@@ -287,14 +300,19 @@ async def _load(
             found[source.entity.key] = _locate(source, in_file)
             if any(found.values()):
                 continue
-            if spooled is not None:
-                await read_in(conn, spooled)
-                await analyze_converted(conn, source)
             progress.stage(f"merge {source.entity.key}")
-            await merge.key_tables(conn, tenant_id)
-            counts = await _merge(conn, tenant_id, import_id, source.entity, present)
-            await merge.refresh_statistics(conn, source.entity, counts)
-            if source.entity in (PERSONS, BILLS) and counts.inserted:
+            if isinstance(spooled, first.Built):
+                if source.entity is PERSONS:
+                    unchecked = await first.begin(conn, tenant_id, import_id)
+                counts = await first.copy_in(conn, spooled)
+            else:
+                if spooled is not None:
+                    await read_in(conn, spooled)
+                    await analyze_converted(conn, source)
+                await merge.key_tables(conn, tenant_id)
+                counts = await _merge(conn, tenant_id, import_id, source.entity, present)
+            await merge.refresh_statistics(conn, source.entity, counts, force=fresh)
+            if not fresh and source.entity in (PERSONS, BILLS) and counts.inserted:
                 await merge.key_tables(conn, tenant_id, fresh="person_ids"
                                        if source.entity is PERSONS else "bill_ids")
             counts.rows = staged[source.entity.key]
@@ -308,8 +326,8 @@ async def _load(
                 await reading
         for future in ready.values():  # nothing left open or unawaited
             if (future.done() and not future.cancelled() and future.exception() is None
-                    and (done := future.result()) and done[0] is not None):
-                done[0].rows.close()  # read in (and closed) already, or never will be
+                    and (done := future.result())):
+                _close(done[0])  # read in (and closed) already, or never will be
             future.cancel()
     report = broken or found
     for source in sources:  # the report in the order the files were given
@@ -317,7 +335,21 @@ async def _load(
     if result.errors:
         result.counts.clear()  # merged before a later file failed: rolled back
     else:
+        if unchecked:
+            await first.end(conn)
         result.withdrawn = await withdraw_settled(conn, tenant_id)
+
+
+# What reading a file hands the importing session: the converted rows spooled, the rows of
+# a first import's table, or nothing (one session: the converted table is there already).
+_Read = Converted | first.Built | None
+
+
+def _close(read: _Read) -> None:
+    if isinstance(read, Converted):
+        read.rows.close()
+    elif isinstance(read, first.Built) and read.spooled is not None:
+        read.spooled.rows.close()
 
 
 async def _check_file(
