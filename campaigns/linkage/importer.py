@@ -56,6 +56,9 @@ from campaigns.linkage.staging import (
 
 log = structlog.get_logger(__name__)
 
+# Files whose rows name nothing but a person.
+PERSON_ONLY = (PHONES, PLANS, ACCOUNTS, CORPORATIONS, AGENTS, HISTORY)
+
 MERGE_ORDER: tuple[Entity, ...] = (
     PERSONS, PHONES, BILLS, INSTALLMENTS, RECEIPTS, PLANS, ACCOUNTS, CORPORATIONS, AGENTS,
     HISTORY,
@@ -243,27 +246,40 @@ async def _load(
     broken: dict[str, list[RowError]] = {}
     clean = True  # no file so far had a bad cell: a first import's rows are worth making
     ids: dict[str, first.IdKey] = {}  # what made the new rows' ids, by entity
+    # In a first import with two sessions, the files that only name persons are read by
+    # this session itself, once the persons are in (and only then: their checks look the
+    # persons up in the table), while the reader goes on with bills and installments.
+    own: set[str] = set()
 
-    async def read(source: SourceFile) -> tuple[_Read, list[checks.CellError]] | None:
+    async def read(
+        source: SourceFile, session: asyncpg.Connection | None = None,
+    ) -> tuple[_Read, list[checks.CellError]] | None:
         nonlocal clean
+        session = session or reader
         progress.start_file(source.name, source.path.stat().st_size)
         try:
-            async with reader.transaction():  # a savepoint: a refused file leaves the rest usable
-                staged[source.entity.key] = await copy_file(reader, source, progress.advance)
+            async with session.transaction():  # a savepoint: a refused file leaves the rest usable
+                staged[source.entity.key] = await copy_file(session, source, progress.advance)
         except (asyncpg.PostgresError, UnicodeDecodeError):
             broken[source.entity.key] = scan_structure(source) or [
                 RowError(source.name, 0, "", "", "ファイルを読み込めません (unreadable file)")]
         if broken:
             return None
         progress.stage(f"read {source.name}")
-        unreadable = await convert(reader, source)
+        unreadable = await convert(session, source)
         progress.stage(f"check {source.name}")
         # Every check runs here, before any merge, against what the tenant had and the
         # files read so far (those it looks at come earlier in the merge order).
-        found = await _check_file(reader, source.entity, unreadable)
-        await analyze_converted(reader, source)
-        found += await _check_references(reader, tenant_id, source.entity, present)
+        found = await _check_file(session, source.entity, unreadable)
+        await analyze_converted(session, source)
+        if session is conn and reader is not conn:  # its persons are in the table now
+            found += await _check_references(conn, tenant_id, source.entity,
+                                             present - {PERSONS.key})
+            return None, found
+        found += await _check_references(session, tenant_id, source.entity, present)
         clean = clean and not found
+        if fresh and source.entity is PERSONS and clean and reader is not conn:
+            own.update(e.key for e in PERSON_ONLY)
         if fresh:
             if not clean:
                 return None, found
@@ -277,7 +293,8 @@ async def _load(
     async def read_all() -> None:
         try:
             for source in ordered:
-                ready[source.entity.key].set_result(await read(source))
+                if source.entity.key not in own:
+                    ready[source.entity.key].set_result(await read(source))
         except Exception as exc:
             for future in ready.values():
                 if not future.done():
@@ -293,7 +310,10 @@ async def _load(
         else:
             reading = asyncio.create_task(read_all())
         for source in ordered:
-            done = await ready[source.entity.key]
+            if source.entity.key in own:
+                done = await read(source, conn)
+            else:
+                done = await ready[source.entity.key]
             if done is None:
                 continue
             spooled, in_file = done
@@ -301,7 +321,10 @@ async def _load(
             if any(found.values()):
                 continue
             progress.stage(f"merge {source.entity.key}")
-            if isinstance(spooled, first.Built):
+            if source.entity.key in own:  # read here: merged as in any import
+                await merge.key_tables(conn, tenant_id)
+                counts = await _merge(conn, tenant_id, import_id, source.entity, present)
+            elif isinstance(spooled, first.Built):
                 if source.entity is PERSONS:
                     unchecked = await first.begin(conn, tenant_id, import_id)
                 counts = await first.copy_in(conn, spooled)
