@@ -162,7 +162,7 @@ async def import_files(
 # Staging tables are temporary: PostgreSQL keeps them in temp_buffers (8 MB by default) and
 # spills the rest to disk, which made a 22,000-person import ten times slower.
 IMPORT_TEMP_BUFFERS = "512MB"
-IMPORT_WORK_MEM = "128MB"
+IMPORT_WORK_MEM = "256MB"
 # For the import transaction only (SET LOCAL):
 # * staging is big hash joins, sorts and index builds: memory, not disk;
 # * the planner needs only rough statistics of the staging tables;

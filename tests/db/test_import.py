@@ -425,3 +425,17 @@ async def test_a_first_import_reports_unknown_persons_whoever_reads_the_file(
         expected = [("宛名.csv", 3, "生年月日"), *expected]
     assert found == expected
     assert await table_counts(pool, tenant_id) == before
+
+
+async def test_receipts_naming_no_installment_are_each_reported(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    paths = small_export(tmp_path)
+    paths.append(write_csv(tmp_path, "収納.csv", RECEIPTS_HEADER, [
+        ["R-1", "住民税", "令和8", "800000000001", "1", "本税", "100", "2026-06-20"],
+        ["R-2", "住民税", "令和8", "800000000001", "7", "本税", "100", "2026-06-20"],
+        ["R-3", "住民税", "令和8", "800000000001", "7", "延滞金", "100", "2026-06-21"],
+    ]))
+    result = await run(pool, tenant_id, paths)
+    assert [(e.file, e.line, e.column) for e in result.errors] == [
+        ("収納.csv", 3, "期別"), ("収納.csv", 4, "期別")]
