@@ -8,10 +8,11 @@ the final rows itself (`build`) and writes them out in binary COPY format; the i
 session, which holds the one transaction, COPYs them into the table (`copy_in`): no joins
 and no expressions in the session that inserts, and PostgreSQL's multi-row insert path.
 
-Ids are made from the row's record number in its file (`IdKey`), so a later file finds
-its parent's id by the parent's record number, with no table of ids in between. They rise
-in the file's order: every index on the id is appended to, and so are the key indexes of
-an export sorted by its keys, as the ward's are.
+Ids are made from the row's record number in its file (`IdKey`): persons' and bills' once
+each into narrow key tables (person_recs, bill_recs) that their children join, and an
+installment's again from its record number where a receipt names it. They rise in the
+file's order: every index on the id is appended to, and so are the key indexes of an
+export sorted by its keys, as the ward's are.
 
 The foreign-key checks of these rows would prove nothing: every reference is one this
 import made (by the joins below, to rows it inserts before, in the same transaction), or
@@ -84,7 +85,7 @@ class IdKey:
         return _ID.format(ms=self.ms, key=self.key, rec=rec)
 
 
-# Narrow copies of the keys that later files join on, with the record numbers.
+# Narrow copies of the keys that later files join on, with the ids (made once each).
 _KEYS = {
     PERSONS.key: ("person_recs", "resident_number, rec"),
     BILLS.key: ("bill_recs", "tax_type, fiscal_year, notice_number, rec"),
@@ -101,11 +102,11 @@ def _swap(columns: Columns, parent: str, by: str) -> Columns:
 
 
 def _rows(entity: Entity, ids: dict[str, IdKey]) -> tuple[str, Columns, str, str]:
-    """The table, its columns (SQL over the converted row c and its parent's record), the
+    """The table, its columns (SQL over the converted row c and its parent's), the
     FROM clause, and the record number each row's id is made from ('' = not a uuid id).
     The checks have made sure every parent is there: inner joins lose nothing."""
     conv = f"{converted_table(entity)} c"
-    person = ids[PERSONS.key].sql("p0.rec") if PERSONS.key in ids else ""
+    person = "p0.id"
     if entity is PERSONS:
         return "persons", merge.PERSON_COLUMNS, conv, "c.rec"
     if entity is PHONES:
@@ -118,7 +119,7 @@ def _rows(entity: Entity, ids: dict[str, IdKey]) -> tuple[str, Columns, str, str
             "c.rec"
     if entity is INSTALLMENTS:
         return ("installments",
-                _swap(merge.INSTALLMENT_COLUMNS, "b.id", ids[BILLS.key].sql("b0.rec")),
+                _swap(merge.INSTALLMENT_COLUMNS, "b.id", "b0.id"),
                 f"{conv} {_BILL}", "c.rec")
     if entity is RECEIPTS:
         return ("receipts",
@@ -150,15 +151,15 @@ async def build(
     """The rows of the entity's table in the file's order, ids made (`ids` gets the
     entity's IdKey): written out in binary COPY format, typed as the table's columns,
     with `spool`; else an INSERT for this same session to run."""
-    if entity.key in _KEYS:
-        recs, keys = _KEYS[entity.key]
-        await conn.execute(f"drop table if exists {recs}; create temp table {recs} on commit"
-                           f" drop as select {keys} from {converted_table(entity)};"
-                           f" analyze {recs}")
     table, columns, source, rec = _rows(entity, ids)
     if rec:
         ids[entity.key] = IdKey.new()
         columns = [("id", ids[entity.key].sql(rec)), *columns]
+    if entity.key in _KEYS:
+        recs, keys = _KEYS[entity.key]
+        await conn.execute(f"drop table if exists {recs}; create temp table {recs} on commit"
+                           f" drop as select {keys}, {ids[entity.key].sql('rec')} as id"
+                           f" from {converted_table(entity)}; analyze {recs}")
     columns = [("tenant_id", "$1::uuid"), *columns]
     types: dict[str, str] = dict(await conn.fetch(
         "select attname, format_type(atttypid, atttypmod) from pg_attribute"

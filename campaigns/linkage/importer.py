@@ -223,7 +223,9 @@ async def _load(
     """Per entity in merge order: COPY, convert and check the file (on `reader`), hand the
     converted rows over to `conn` (spooled through a temporary file, so that `reader`
     never waits) and merge them (on `conn`). While `conn` merges, the reader reads the
-    next files: the two sessions run on two cores.
+    next files: the two sessions run on two cores. A tenant's first import hands over
+    the tables' finished rows instead (campaigns.linkage.first), and this session reads
+    the files that name nothing but persons itself once the persons are in.
 
     A file COPY refuses stops the import at once (nothing more is converted or merged,
     every other file is still COPYed) and the report is then the broken lines of every
