@@ -137,19 +137,21 @@ async def unknown_bills(
 async def unknown_installments(
     conn: asyncpg.Connection, entity: Entity, tenant_id: UUID, installments_in_import: bool
 ) -> list[CellError]:
-    staged = (
-        f" and not exists (select 1 from {converted_table(INSTALLMENTS)} i"
-        " where i.tax_type = c.tax_type and i.fiscal_year = c.fiscal_year"
-        " and i.notice_number = c.notice_number and i.installment_no = c.installment_no)"
+    keys = "tax_type, fiscal_year, notice_number, installment_no"
+    # The keys not in the installments file, by EXCEPT: it hashes the receipts' keys and
+    # reads the installments' past them (an anti-join hashed the millions of installments).
+    staged = f" except select {keys} from {converted_table(INSTALLMENTS)}" \
         if installments_in_import else ""
-    )
     rows = await conn.fetch(
-        f"select rec, installment_no_raw as val from {converted_table(entity)} c"
-        " where c.installment_no is not null and c.notice_number is not null"
-        " and c.tax_type is not null and c.fiscal_year is not null"
-        " and not exists (select 1 from tax_bills b join installments i on i.bill_id = b.id"
+        f"with named as (select {'' if staged else 'distinct '}{keys}"
+        f"   from {converted_table(entity)}"
+        "   where installment_no is not null and notice_number is not null"
+        f"   and tax_type is not null and fiscal_year is not null{staged})"
+        f" select rec, installment_no_raw as val from {converted_table(entity)} c"
+        f" join named n using ({keys})"
+        " where not exists (select 1 from tax_bills b join installments i on i.bill_id = b.id"
         f"   where b.tenant_id = $1 and {BILL_MATCH}"
-        "   and i.installment_no = c.installment_no)" + staged + " order by rec",
+        "   and i.installment_no = c.installment_no) order by rec",
         tenant_id,
     )
     return [CellError(r["rec"], "installment_no", r["val"], UNKNOWN_INSTALLMENT) for r in rows]

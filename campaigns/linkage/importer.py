@@ -20,7 +20,7 @@ from uuid import UUID
 import asyncpg
 import structlog
 
-from campaigns.linkage import checks, merge
+from campaigns.linkage import checks, first, merge
 from campaigns.linkage.files import (
     RowError,
     SourceFile,
@@ -55,6 +55,9 @@ from campaigns.linkage.staging import (
 )
 
 log = structlog.get_logger(__name__)
+
+# Files whose rows name nothing but a person.
+PERSON_ONLY = (PHONES, PLANS, ACCOUNTS, CORPORATIONS, AGENTS, HISTORY)
 
 MERGE_ORDER: tuple[Entity, ...] = (
     PERSONS, PHONES, BILLS, INSTALLMENTS, RECEIPTS, PLANS, ACCOUNTS, CORPORATIONS, AGENTS,
@@ -159,7 +162,7 @@ async def import_files(
 # Staging tables are temporary: PostgreSQL keeps them in temp_buffers (8 MB by default) and
 # spills the rest to disk, which made a 22,000-person import ten times slower.
 IMPORT_TEMP_BUFFERS = "512MB"
-IMPORT_WORK_MEM = "128MB"
+IMPORT_WORK_MEM = "256MB"
 # For the import transaction only (SET LOCAL):
 # * staging is big hash joins, sorts and index builds: memory, not disk;
 # * the planner needs only rough statistics of the staging tables;
@@ -220,7 +223,9 @@ async def _load(
     """Per entity in merge order: COPY, convert and check the file (on `reader`), hand the
     converted rows over to `conn` (spooled through a temporary file, so that `reader`
     never waits) and merge them (on `conn`). While `conn` merges, the reader reads the
-    next files: the two sessions run on two cores.
+    next files: the two sessions run on two cores. A tenant's first import hands over
+    the tables' finished rows instead (campaigns.linkage.first), and this session reads
+    the files that name nothing but persons itself once the persons are in.
 
     A file COPY refuses stops the import at once (nothing more is converted or merged,
     every other file is still COPYed) and the report is then the broken lines of every
@@ -230,34 +235,59 @@ async def _load(
     by_entity = {s.entity.key: s for s in sources}
     ordered = [by_entity[e.key] for e in MERGE_ORDER if e.key in present]
     loop = asyncio.get_running_loop()
+    # The tenant's first import (no persons, so nothing at all yet): the reader makes the
+    # tables' rows and this session copies them in (campaigns.linkage.first).
+    fresh = PERSONS.key in present and not await merge.tenant_has_rows(conn, tenant_id,
+                                                                       "persons")
     # Set when an entity's file is read: to its spooled converted rows (None when `reader`
-    # is `conn`: they are there already) and what the checks found; to None when the file
-    # could not be read.
-    ready: dict[str, asyncio.Future[tuple[Converted | None, list[checks.CellError]] | None]] = {
+    # is `conn`: they are there already) or, in a first import, the table's rows, and what
+    # the checks found; to None when the file could not be read.
+    ready: dict[str, asyncio.Future[tuple[_Read, list[checks.CellError]] | None]] = {
         s.entity.key: loop.create_future() for s in ordered}
     staged: dict[str, int] = {}
     broken: dict[str, list[RowError]] = {}
+    clean = True  # no file so far had a bad cell: a first import's rows are worth making
+    ids: dict[str, first.IdKey] = {}  # what made the new rows' ids, by entity
+    # In a first import with two sessions, the files that only name persons are read by
+    # this session itself, once the persons are in (and only then: their checks look the
+    # persons up in the table), while the reader goes on with bills and installments.
+    own: set[str] = set()
 
     async def read(
-        source: SourceFile,
-    ) -> tuple[Converted | None, list[checks.CellError]] | None:
+        source: SourceFile, session: asyncpg.Connection | None = None,
+    ) -> tuple[_Read, list[checks.CellError]] | None:
+        nonlocal clean
+        session = session or reader
         progress.start_file(source.name, source.path.stat().st_size)
         try:
-            async with reader.transaction():  # a savepoint: a refused file leaves the rest usable
-                staged[source.entity.key] = await copy_file(reader, source, progress.advance)
+            async with session.transaction():  # a savepoint: a refused file leaves the rest usable
+                staged[source.entity.key] = await copy_file(session, source, progress.advance)
         except (asyncpg.PostgresError, UnicodeDecodeError):
             broken[source.entity.key] = scan_structure(source) or [
                 RowError(source.name, 0, "", "", "ファイルを読み込めません (unreadable file)")]
         if broken:
             return None
         progress.stage(f"read {source.name}")
-        unreadable = await convert(reader, source)
+        unreadable = await convert(session, source)
         progress.stage(f"check {source.name}")
         # Every check runs here, before any merge, against what the tenant had and the
         # files read so far (those it looks at come earlier in the merge order).
-        found = await _check_file(reader, source.entity, unreadable)
-        await analyze_converted(reader, source)
-        found += await _check_references(reader, tenant_id, source.entity, present)
+        found = await _check_file(session, source.entity, unreadable)
+        await analyze_converted(session, source)
+        if session is conn and reader is not conn:  # its persons are in the table now
+            found += await _check_references(conn, tenant_id, source.entity,
+                                             present - {PERSONS.key})
+            return None, found
+        found += await _check_references(session, tenant_id, source.entity, present)
+        clean = clean and not found
+        if fresh and source.entity is PERSONS and clean and reader is not conn:
+            own.update(e.key for e in PERSON_ONLY)
+        if fresh:
+            if not clean:
+                return None, found
+            progress.stage(f"build {source.entity.key}")
+            return await first.build(reader, tenant_id, import_id, source.entity, ids,
+                                     spool=reader is not conn), found
         if reader is conn:
             return None, found
         return await write_out(reader, converted_table(source.entity)), found
@@ -265,7 +295,8 @@ async def _load(
     async def read_all() -> None:
         try:
             for source in ordered:
-                ready[source.entity.key].set_result(await read(source))
+                if source.entity.key not in own:
+                    ready[source.entity.key].set_result(await read(source))
         except Exception as exc:
             for future in ready.values():
                 if not future.done():
@@ -274,27 +305,39 @@ async def _load(
 
     reading: asyncio.Task[None] | None = None
     found: dict[str, list[RowError]] = {}
+    unchecked = False  # foreign-key checks off for this session's copies (first.begin)
     try:
         if reader is conn:  # one session: read everything, then check and merge
             await read_all()
         else:
             reading = asyncio.create_task(read_all())
         for source in ordered:
-            done = await ready[source.entity.key]
+            if source.entity.key in own:
+                done = await read(source, conn)
+            else:
+                done = await ready[source.entity.key]
             if done is None:
                 continue
             spooled, in_file = done
             found[source.entity.key] = _locate(source, in_file)
             if any(found.values()):
                 continue
-            if spooled is not None:
-                await read_in(conn, spooled)
-                await analyze_converted(conn, source)
             progress.stage(f"merge {source.entity.key}")
-            await merge.key_tables(conn, tenant_id)
-            counts = await _merge(conn, tenant_id, import_id, source.entity, present)
-            await merge.refresh_statistics(conn, source.entity, counts)
-            if source.entity in (PERSONS, BILLS) and counts.inserted:
+            if source.entity.key in own:  # read here: merged as in any import
+                await merge.key_tables(conn, tenant_id)
+                counts = await _merge(conn, tenant_id, import_id, source.entity, present)
+            elif isinstance(spooled, first.Built):
+                if source.entity is PERSONS:
+                    unchecked = await first.begin(conn, tenant_id, import_id)
+                counts = await first.copy_in(conn, spooled)
+            else:
+                if spooled is not None:
+                    await read_in(conn, spooled)
+                    await analyze_converted(conn, source)
+                await merge.key_tables(conn, tenant_id)
+                counts = await _merge(conn, tenant_id, import_id, source.entity, present)
+            await merge.refresh_statistics(conn, source.entity, counts, force=fresh)
+            if not fresh and source.entity in (PERSONS, BILLS) and counts.inserted:
                 await merge.key_tables(conn, tenant_id, fresh="person_ids"
                                        if source.entity is PERSONS else "bill_ids")
             counts.rows = staged[source.entity.key]
@@ -308,8 +351,8 @@ async def _load(
                 await reading
         for future in ready.values():  # nothing left open or unawaited
             if (future.done() and not future.cancelled() and future.exception() is None
-                    and (done := future.result()) and done[0] is not None):
-                done[0].rows.close()  # read in (and closed) already, or never will be
+                    and (done := future.result())):
+                _close(done[0])  # read in (and closed) already, or never will be
             future.cancel()
     report = broken or found
     for source in sources:  # the report in the order the files were given
@@ -317,7 +360,21 @@ async def _load(
     if result.errors:
         result.counts.clear()  # merged before a later file failed: rolled back
     else:
+        if unchecked:
+            await first.end(conn)
         result.withdrawn = await withdraw_settled(conn, tenant_id)
+
+
+# What reading a file hands the importing session: the converted rows spooled, the rows of
+# a first import's table, or nothing (one session: the converted table is there already).
+_Read = Converted | first.Built | None
+
+
+def _close(read: _Read) -> None:
+    if isinstance(read, Converted):
+        read.rows.close()
+    elif isinstance(read, first.Built) and read.spooled is not None:
+        read.spooled.rows.close()
 
 
 async def _check_file(

@@ -320,6 +320,8 @@ async def test_a_pool_of_one_connection_imports_the_same(
         result = await run(single, tenant_id, small_export(tmp_path))
         assert result.ok, result.errors
         assert result.counts["installments"]["inserted"] == 3
+        # A first import turns the foreign-key checks off for its own copies only.
+        assert await single.fetchval("show session_replication_role") == "origin"
         again = await run(single, tenant_id, small_export(tmp_path))
         assert again.ok and again.counts["persons"]["unchanged"] == 3
     finally:
@@ -362,3 +364,78 @@ async def test_a_synthetic_ward_imports_whole_and_again_writes_nothing(
     assert again.ok
     assert all(c["inserted"] == c["updated"] == c["missing"] == 0 for c in again.counts.values())
     assert await row_versions(pool, tenant_id, tables) == before
+
+
+async def test_imported_tables_have_no_insert_triggers_but_their_foreign_keys(
+    pool: asyncpg.Pool,
+) -> None:
+    """A tenant's first import turns off its copies' triggers (campaigns.linkage.first):
+    that may skip nothing but foreign-key checks it has made redundant."""
+    tables = ["persons", "phones", "tax_bills", "installments", "receipts", "history",
+              "installment_plans", "bank_accounts", "corporations", "agents"]
+    insert_triggers = await pool.fetch(
+        "select tgrelid::regclass::text as t, tgname from pg_trigger"
+        " where tgrelid = any($1::regclass[]) and tgtype & 4 <> 0 and tgconstraint = 0",
+        tables,
+    )
+    assert [tuple(r) for r in insert_triggers] == []
+
+
+async def test_a_first_import_makes_ids_that_parents_and_children_agree_on(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    written = write_synthetic_ward(60, 3, tmp_path)
+    result = await run(pool, tenant_id, [tmp_path / f"{e.ja}.csv" for e in ENTITIES])
+    assert result.ok, result.errors[:5]
+    orphans = await pool.fetchval("""
+        select (select count(*) from installments i where i.tenant_id = $1 and not exists
+                  (select 1 from tax_bills b where b.id = i.bill_id and b.tenant_id = $1))
+             + (select count(*) from tax_bills b where b.tenant_id = $1 and not exists
+                  (select 1 from persons p where p.id = b.person_id and p.tenant_id = $1))
+             + (select count(*) from receipts r where r.tenant_id = $1 and not exists
+                  (select 1 from installments i where i.id = r.installment_id))""", tenant_id)
+    assert orphans == 0
+    assert await pool.fetchval("select count(*) from installments where tenant_id = $1",
+                               tenant_id) == written["installments"]
+    ids = await pool.fetch("select id from installments where tenant_id = $1", tenant_id)
+    assert {i["id"].version for i in ids} == {7}
+
+
+@pytest.mark.parametrize("persons_clean", [True, False])
+async def test_a_first_import_reports_unknown_persons_whoever_reads_the_file(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path, persons_clean: bool
+) -> None:
+    """A first import's phones are checked by the importing session (against the persons
+    it has just inserted) when the persons file is clean, else by the reader (against the
+    persons file): either way the report names the phone of nobody, and no more."""
+    paths = small_export(tmp_path)
+    if not persons_clean:
+        write_csv(tmp_path, "宛名.csv", PERSONS_HEADER, [
+            ["1001", "佐藤　花子", "", "", "", "", "", ""],
+            ["1002", "鈴木 一郎", "", "", "1990-02-30", "", "", ""],  # no such date
+            ["1003", "高橋 次郎", "", "", "", "", "", ""],
+        ])
+    write_csv(tmp_path, "電話番号.csv", PHONES_HEADER, [
+        ["1001", "090-1234-5678", "携帯"], ["4242", "090-1111-2222", ""]])
+    before = await table_counts(pool, tenant_id)
+    result = await run(pool, tenant_id, paths)
+    found = sorted((e.file, e.line, e.column) for e in result.errors)
+    expected = [("電話番号.csv", 3, "宛名番号")]
+    if not persons_clean:
+        expected = [("宛名.csv", 3, "生年月日"), *expected]
+    assert found == expected
+    assert await table_counts(pool, tenant_id) == before
+
+
+async def test_receipts_naming_no_installment_are_each_reported(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    paths = small_export(tmp_path)
+    paths.append(write_csv(tmp_path, "収納.csv", RECEIPTS_HEADER, [
+        ["R-1", "住民税", "令和8", "800000000001", "1", "本税", "100", "2026-06-20"],
+        ["R-2", "住民税", "令和8", "800000000001", "7", "本税", "100", "2026-06-20"],
+        ["R-3", "住民税", "令和8", "800000000001", "7", "延滞金", "100", "2026-06-21"],
+    ]))
+    result = await run(pool, tenant_id, paths)
+    assert [(e.file, e.line, e.column) for e in result.errors] == [
+        ("収納.csv", 3, "期別"), ("収納.csv", 4, "期別")]
