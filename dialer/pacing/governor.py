@@ -24,8 +24,16 @@ class Governor:
         self.stop = self.target + STOP_AT * (self.cap - self.target)
 
     def budget(self, abandons: AbandonRate, now: float) -> float | None:
-        """The abandon rate to aim at from now on, or None: dial progressively."""
-        abandoned, live = abandons.counts(now)
+        """The abandon rate to aim at from now on, or None: dial progressively.
+
+        Judged on the 24-h window and on the current calling session, whichever is stricter:
+        calls stop at night, so by the end of a day the window holds that day alone — early
+        on, yesterday's answers in the window would hide today's abandons until too late."""
+        budgets = [self._budget(*abandons.counts(now)),
+                   self._budget(*abandons.session_counts(now))]
+        return None if None in budgets else min(b for b in budgets if b is not None)
+
+    def _budget(self, abandoned: int, live: int) -> float | None:
         if live < MIN_LIVE_ANSWERS:
             return None if abandoned else self.target
         rate = abandoned / live

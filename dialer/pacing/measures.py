@@ -80,13 +80,20 @@ class RollingShare:
         return self._hits / len(self._outcomes) if self._outcomes else 0.0
 
 
+# A pause this long between live answers ends a calling session (a night, a weekend).
+SESSION_GAP_S = 6 * 3600.0
+
+
 class AbandonRate:
-    """Abandoned / live answers over a rolling time window (the rule's 24 h by default)."""
+    """Abandoned / live answers over a rolling time window (the rule's 24 h by default), and
+    since the current calling session began. Events come in time order."""
 
     def __init__(self, window_s: float = DAY_S) -> None:
         self._window = window_s
         self._live: deque[float] = deque()
         self._abandoned: deque[float] = deque()
+        self._last_live: float | None = None
+        self._session_live = self._session_abandoned = 0
 
     def observe(self, event: PacingEvent) -> None:
         if isinstance(event, LiveAnswered):
@@ -96,9 +103,14 @@ class AbandonRate:
 
     def live(self, at: float) -> None:
         self._live.append(at)
+        if self._last_live is None or at - self._last_live >= SESSION_GAP_S:
+            self._session_live = self._session_abandoned = 0
+        self._session_live += 1
+        self._last_live = at
 
     def abandoned(self, at: float) -> None:
         self._abandoned.append(at)
+        self._session_abandoned += 1
 
     def counts(self, now: float) -> tuple[int, int]:
         """(abandoned, live answers) inside the window ending at `now`."""
@@ -106,6 +118,13 @@ class AbandonRate:
             while times and times[0] <= now - self._window:
                 times.popleft()
         return len(self._abandoned), len(self._live)
+
+    def session_counts(self, now: float) -> tuple[int, int]:
+        """(abandoned, live answers) since the current calling session began; (0, 0) once
+        it has been quiet for a session gap."""
+        if self._last_live is None or now - self._last_live >= SESSION_GAP_S:
+            return 0, 0
+        return self._session_abandoned, self._session_live
 
     def rate(self, now: float) -> float:
         abandoned, live = self.counts(now)

@@ -80,6 +80,22 @@ def test_governor_budget_from_the_rolling_rate() -> None:
     assert governor.budget(rate, 100.0 + 24 * 3600) == pytest.approx(0.025)  # a day later
 
 
+def test_yesterdays_answers_do_not_hide_todays_abandons() -> None:
+    governor = Governor(target_pct=2.5, cap_pct=3.0)
+    rate = AbandonRate()
+    for t in range(1000):                       # yesterday: 1,000 answers, none abandoned
+        rate.live(1000 + t * 28.0)
+    today = 24 * 3600.0
+    for t in range(100):
+        rate.live(today + t)
+    for _ in range(4):
+        rate.abandoned(today + 100)
+    assert rate.counts(today + 100) == (4, 1100)   # 0.4 % over 24 h…
+    assert rate.session_counts(today + 100) == (4, 100)
+    assert governor.budget(rate, today + 100) is None   # …but 4 % today: progressive
+    assert rate.session_counts(today + 100 + 7 * 3600) == (0, 0)   # a new session
+
+
 def test_predictive_dials_ahead_for_operators_finishing_wrap_up() -> None:
     pacer = Predictive()
     busy = floor(ready=0, talking_s=(20.0,) * 10)
