@@ -83,20 +83,23 @@ def scope_args(tenant_id: UUID, scope: Scope, now: datetime) -> list[object]:
 # the export still lists them and they are of the scope's tax types ($2) and fiscal years ($4,
 # null: any); $3 is the current fiscal year. Every input is aggregated once per person with
 # hash joins (no per-person sub-queries), and no aggregate needs sorting, so PostgreSQL may
-# spread the work over parallel workers. The segment's tax types are the two the schema allows
-# (tax_bills.tax_type).
+# spread the work over parallel workers. Only installments still owed are aggregated (what
+# is owed is never negative, so the sum is the same): fewer rows joined, and no test of each
+# row in every aggregate; someone who owes nothing has no row here, as settled as owing 0.
+# The sum is a bigint (the yen amounts it adds are), cheaper to compare and sort on than
+# sum's numeric. The segment's tax types are the two the schema allows (tax_bills.tax_type).
 FACTS_SQL = """
 with owed as (
     select b.person_id,
-           sum(installment_owed(i)) as owed,
-           min(i.due_date) filter (where installment_owed(i) > 0) as oldest_due,
-           bool_or(b.tax_type = 'light_vehicle' and installment_owed(i) > 0) as owes_vehicle,
-           bool_or(b.tax_type = 'resident' and installment_owed(i) > 0) as owes_resident,
-           bool_or(b.fiscal_year = $3 and installment_owed(i) > 0) as owes_current,
-           bool_or(b.fiscal_year < $3 and installment_owed(i) > 0) as owes_past
+           sum(installment_owed(i))::bigint as owed,
+           min(i.due_date) as oldest_due,
+           bool_or(b.tax_type = 'light_vehicle') as owes_vehicle,
+           bool_or(b.tax_type = 'resident') as owes_resident,
+           bool_or(b.fiscal_year = $3) as owes_current,
+           bool_or(b.fiscal_year < $3) as owes_past
       from tax_bills b join installments i on i.bill_id = b.id
      where b.tenant_id = $1 and i.tenant_id = $1
-       and b.missing_since is null and i.missing_since is null
+       and b.missing_since is null and i.missing_since is null and installment_owed(i) > 0
        and b.tax_type = any($2::text[])
        and ($4::smallint[] is null or b.fiscal_year = any($4::smallint[]))
      group by b.person_id),
