@@ -279,6 +279,7 @@ async def plan(
                                campaign_id, list(order))
         await conn.execute(NO_JIT)
         keys = order_by(order or campaign["priority_order"] or PRIORITY_KEYS, reverse=True)
+        # before the checks go off: call attempts refer to targets
         await conn.execute("delete from campaign_targets where campaign_id = $1", campaign_id)
         unchecked = await _persons_held_unchecked(conn)
         await conn.execute("drop table if exists pg_temp.planning_rows")
@@ -289,8 +290,8 @@ async def plan(
         )
         summary = _preview(await conn.fetch(COUNTS_SQL.format(source="planning_rows")))
         # priority: the lowest gets 1, the highest the number of targets. Written in person
-        # order, the indexes on person_id take their entries in order, not at random, and so
-        # does the primary key: the ids rise with the row number in that order (made as the
+        # order, the key leading with person_id takes its entries in order, not at random,
+        # and so does the primary key: the ids rise with the row number in that order (made as the
         # first import makes its ids, a third of the cost of uuid_v7() a row).
         await conn.execute(
             "insert into campaign_targets (id, tenant_id, campaign_id, person_id, priority)"
