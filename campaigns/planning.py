@@ -241,9 +241,10 @@ async def _persons_held_unchecked(conn: asyncpg.Connection) -> bool:
 
     The targets' references are then sound by construction, as the checks would make them:
     the campaign's row is ours FOR UPDATE, and each person comes from the classification's
-    snapshot, taken after the lock, so none of them can be deleted before we commit. The
-    lock costs imports (the only writers of persons, of any tenant) a wait as long as the
-    plan; we never wait for them (NOWAIT): while one runs, the checks stay on instead."""
+    snapshot, taken after the lock (READ COMMITTED, as every caller plans), so none of them
+    can be deleted before we commit. The lock costs imports (the only writers of persons,
+    of any tenant) a wait as long as the plan; we never wait for them (NOWAIT): while one
+    runs, the checks stay on instead."""
     if not await foreign_key_checks_off(conn):
         return False
     try:
@@ -291,8 +292,8 @@ async def plan(
         summary = _preview(await conn.fetch(COUNTS_SQL.format(source="planning_rows")))
         # priority: the lowest gets 1, the highest the number of targets. Written in person
         # order, the key leading with person_id takes its entries in order, not at random,
-        # and so does the primary key: the ids rise with the row number in that order (made as the
-        # first import makes its ids, a third of the cost of uuid_v7() a row).
+        # and so does the primary key: the ids rise with the row number in that order (made
+        # as the first import makes its ids, a third of the cost of uuid_v7() a row).
         await conn.execute(
             "insert into campaign_targets (id, tenant_id, campaign_id, person_id, priority)"
             f" select {IdKey.new().sql('n')}, $1, $2, person_id, priority from ("
