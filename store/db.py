@@ -88,3 +88,20 @@ async def ensure_database(dsn: str) -> bool:
         return True
     finally:
         await conn.close()
+
+
+async def foreign_key_checks_off(conn: asyncpg.Connection) -> bool:
+    """Turn the foreign-key checks (with every other trigger) off for the rest of the
+    transaction, where the session may: superuser, or GRANT SET ON PARAMETER
+    session_replication_role. Returns whether it could. The caller vouches for every
+    reference it writes meanwhile, and calls `foreign_key_checks_on` when done."""
+    try:
+        async with conn.transaction():  # a savepoint: a refusal leaves the transaction usable
+            await conn.execute("set local session_replication_role = replica")
+    except asyncpg.InsufficientPrivilegeError:
+        return False
+    return True
+
+
+async def foreign_key_checks_on(conn: asyncpg.Connection) -> None:
+    await conn.execute("set local session_replication_role = default")

@@ -52,6 +52,7 @@ from campaigns.linkage.spec import (
     Entity,
 )
 from campaigns.linkage.staging import BILL_MATCH, Converted, converted_table
+from store.db import foreign_key_checks_off, foreign_key_checks_on
 
 log = structlog.get_logger(__name__)
 
@@ -204,10 +205,7 @@ async def begin(conn: asyncpg.Connection, tenant_id: UUID, import_id: UUID) -> b
     transaction where the session may. Returns whether it could."""
     await conn.execute("select 1 from tenants where id = $1 for key share", tenant_id)
     await conn.execute("select 1 from imports where id = $1 for key share", import_id)
-    try:
-        async with conn.transaction():  # a savepoint: a refusal leaves the import usable
-            await conn.execute("set local session_replication_role = replica")
-    except asyncpg.InsufficientPrivilegeError:
+    if not await foreign_key_checks_off(conn):
         log.info("import_foreign_key_checks_kept")
         return False
     return True
@@ -215,7 +213,7 @@ async def begin(conn: asyncpg.Connection, tenant_id: UUID, import_id: UUID) -> b
 
 async def end(conn: asyncpg.Connection) -> None:
     """After the last copy: the foreign-key checks are on again."""
-    await conn.execute("set local session_replication_role = default")
+    await foreign_key_checks_on(conn)
 
 
 def _q(name: str) -> str:

@@ -13,6 +13,7 @@ from campaigns.lifecycle import TransitionError
 from campaigns.linkage.importer import import_files
 from campaigns.planning import Scope, plan, preview
 from campaigns.policy import TOKYO
+from store.db import foreign_key_checks_off
 from tests.db.linkage_files import small_export
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=TOKYO)
@@ -62,3 +63,50 @@ async def test_plan_writes_targets_of_a_draft_campaign_only(
         await conn.execute("update campaigns set status = 'running' where id = $1", campaign_id)
         with pytest.raises(TransitionError, match="only a draft"):
             await plan(conn, tenant_id, campaign_id, Scope(), NOW)
+
+
+# Persons rows some transaction locked or deleted: a foreign-key check locks each one it checks.
+LOCKED_PERSONS = "select count(*) from persons where tenant_id = $1 and xmax <> 0"
+
+
+async def planned(conn: asyncpg.Connection, tenant_id: uuid.UUID, campaign_id: uuid.UUID
+                  ) -> list[str]:
+    await plan(conn, tenant_id, campaign_id, Scope(), NOW)
+    assert await conn.fetchval("show session_replication_role") == "origin"
+    return [r["resident_number"] for r in await conn.fetch(
+        "select p.resident_number from campaign_targets t join persons p on p.id = t.person_id"
+        " where t.campaign_id = $1", campaign_id)]
+
+
+async def test_plan_writes_without_checking_each_person_where_it_may(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    """The tests' session may turn the checks off: nobody wrote persons, so the plan holds
+    them and writes its targets unchecked, locking no person's row."""
+    assert (await import_files(pool, tenant_id, small_export(tmp_path), imported_by="t")).ok
+    campaign_id = await draft_campaign(pool, tenant_id)
+    async with pool.acquire() as conn:
+        assert await planned(conn, tenant_id, campaign_id) == ["1001"]
+    assert await pool.fetchval(LOCKED_PERSONS, tenant_id) == 0
+
+
+async def test_plan_keeps_the_checks_while_persons_are_written(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    """An import writing persons is not waited for: the plan checks each target instead."""
+    assert (await import_files(pool, tenant_id, small_export(tmp_path), imported_by="t")).ok
+    campaign_id = await draft_campaign(pool, tenant_id)
+    async with pool.acquire() as importing, importing.transaction():
+        await importing.execute("lock table persons in row exclusive mode")
+        async with pool.acquire() as conn:
+            assert await planned(conn, tenant_id, campaign_id) == ["1001"]
+    assert await pool.fetchval(LOCKED_PERSONS, tenant_id) == 1
+
+
+async def test_the_checks_stay_on_for_a_session_that_may_not_turn_them_off(
+    pool: asyncpg.Pool,
+) -> None:
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("set local role pg_monitor")  # neither superuser nor granted
+        assert not await foreign_key_checks_off(conn)
+        assert await conn.fetchval("show session_replication_role") == "origin"

@@ -329,3 +329,19 @@ async def test_plan_counts_what_preview_counts(pool: asyncpg.Pool, tenant_id: uu
     assert previewed == planned == again
     assert planned.to_call == 2 and await pool.fetchval(
         "select count(*) from campaign_targets where campaign_id = $1", campaign_id) == 2
+
+
+async def test_target_ids_are_time_ordered_and_rise_in_person_order(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID
+) -> None:
+    campaign_id = await draft_campaign(pool, tenant_id)
+    async with pool.acquire() as conn:
+        for n in range(5):
+            await add_person(conn, tenant_id, replace(OWES, owed=10_000 * (n + 1)), str(n))
+        await plan(conn, tenant_id, campaign_id, Scope(), NOW)
+    targets = await pool.fetch("select id, person_id, created_at from campaign_targets"
+                               " where campaign_id = $1 order by person_id", campaign_id)
+    assert len(targets) == 5 and {t["id"].version for t in targets} == {7}
+    assert [t["id"] for t in targets] == sorted(t["id"] for t in targets)
+    ms = int.from_bytes(targets[0]["id"].bytes[:6], "big")
+    assert abs(ms / 1000 - targets[0]["created_at"].timestamp()) < 60
