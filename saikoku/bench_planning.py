@@ -6,8 +6,10 @@ mix touches most rules: every 10th has paid (settled), every 5th has no phone (a
 every 20th (offset 3) was contacted three days ago, every 40th (offset 9) pays by an
 installment plan, every 100th (offset 11) is deceased, and every 4th also owes last year's
 light-vehicle tax. The build ends with VACUUM ANALYZE of the ward's tables. Preview runs R
-times; plan R times, each into a new draft campaign. The load average is printed with the
-figures: the machine may be shared."""
+times; plan R times, each into a new draft campaign. The last campaign is then set running
+and the dialer's claim (`next_targets`, CLAIM_BATCH people) timed R times: the claim reads
+the campaign's queue, which is as long as the plan made it. The load average is printed
+with the figures: the machine may be shared."""
 
 from __future__ import annotations
 
@@ -19,9 +21,13 @@ import statistics
 import time
 from datetime import datetime
 from typing import Any
+from uuid import UUID
+
+import asyncpg
 
 from campaigns.planning import Scope, plan, preview
 from campaigns.policy import TOKYO
+from campaigns.targets import next_targets
 from saikoku.linkage_cli import batch_pool
 from saikoku.settings import Settings
 
@@ -60,6 +66,8 @@ x as (
 insert into history (tenant_id, person_id, source, contacted_at, content, author_id)
 select $1, id, 'call_center', now() - interval '3 days', 'bench', null from p where n % 20 = 3
 """
+
+CLAIM_BATCH = 10  # people per timed claim
 
 WARD_TABLES = ("persons", "tax_bills", "installments", "phones", "installment_plans", "history")
 
@@ -104,13 +112,28 @@ async def run(settings: Settings, people: int, repeat: int = 1,
                     planned.append(time.perf_counter() - started)
                     if written != counts:
                         raise RuntimeError(f"plan counted {written}, preview {counts}")
+                claimed = await _claims(conn, campaign, now, repeat)
         finally:
             await pool.execute("delete from tenants where id = $1", tenant)
         return {"people": people, "build_s": round(built, 2),
                 "preview_s": spread(previewed), "plan_s": spread(planned),
+                "claim_s": spread(claimed),
                 "runs": repeat, "load_avg_1m": round(os.getloadavg()[0], 2), **counts.as_dict()}
     finally:
         await pool.close()
+
+
+async def _claims(conn: asyncpg.Connection, campaign: UUID, now: datetime, repeat: int
+                  ) -> list[float]:
+    """Seconds per claim of CLAIM_BATCH targets of the planned campaign, set running (not
+    through the lifecycle: this bench has no dialer to start)."""
+    await conn.execute("update campaigns set status = 'running' where id = $1", campaign)
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        await next_targets(conn, campaign, CLAIM_BATCH, now, worker="bench")
+        timings.append(time.perf_counter() - started)
+    return timings
 
 
 def bench_planning_command(settings: Settings | None, args: argparse.Namespace) -> int:

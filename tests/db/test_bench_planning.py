@@ -17,4 +17,4 @@ async def test_the_bench_ward_touches_the_rules(settings: Settings, migrated_dat
                                    "contacted_recently": 10}
     assert (figures["letters"], figures["to_call"]) == (30, 143)
     assert set(figures["segments"]) == {"resident/current", "light_vehicle+resident/current+past"}
-    assert figures["runs"] == 2 and figures["plan_s"]["min"] > 0
+    assert figures["runs"] == 2 and figures["plan_s"]["min"] > 0 and figures["claim_s"]["min"] > 0
