@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -303,6 +303,17 @@ async def _load(
                     future.set_exception(exc)
             raise
 
+    def in_turn() -> Iterator[SourceFile]:
+        """The merge order, except that the files this session reads itself come straight
+        after the persons (`own` is known by then): they need nothing but the persons, and
+        this session would otherwise wait for the reader's bills and installments first."""
+        rest = list(ordered)
+        while rest:
+            source = rest.pop(0)
+            yield source
+            if source.entity is PERSONS:
+                rest.sort(key=lambda s: s.entity.key not in own)  # stable: merge order kept
+
     reading: asyncio.Task[None] | None = None
     found: dict[str, list[RowError]] = {}
     unchecked = False  # foreign-key checks off for this session's copies (first.begin)
@@ -311,7 +322,7 @@ async def _load(
             await read_all()
         else:
             reading = asyncio.create_task(read_all())
-        for source in ordered:
+        for source in in_turn():
             if source.entity.key in own:
                 done = await read(source, conn)
             else:
