@@ -83,13 +83,26 @@ async def wait_trunk(app: web.Application, state: str, timeout_s: float = 10.0) 
     await wait_endpoint(app, "trunk", state, timeout_s)
 
 
+# The longest qualify_timeout in asterisk-conf/pjsip.conf (the trunk's).
+QUALIFY_TIMEOUT_S = 5.0
+
+
 async def wait_endpoint(
     app: web.Application, endpoint: str, state: str, timeout_s: float = 10.0
 ) -> None:
-    """Ask Asterisk to qualify a PJSIP endpoint now and wait until it reports `state`."""
-    async with asyncio.timeout(timeout_s):
+    """Ask Asterisk to qualify a PJSIP endpoint now and wait until it reports `state` and
+    keeps it. A qualify sent before the change (an OPTIONS to a trunk that was down) can
+    still time out up to QUALIFY_TIMEOUT_S later and turn the endpoint back, so a state
+    reached after such asking must last that long."""
+    async with asyncio.timeout(timeout_s + QUALIFY_TIMEOUT_S):
+        asked_before = False
         while True:
             await app[AMI].action({"Action": "PJSIPQualify", "Endpoint": endpoint})
             await asyncio.sleep(0.3)
             if await app[ARI].endpoint_state("PJSIP", endpoint) == state:
-                return
+                if not asked_before:
+                    return
+                await asyncio.sleep(QUALIFY_TIMEOUT_S)
+                if await app[ARI].endpoint_state("PJSIP", endpoint) == state:
+                    return
+            asked_before = True
