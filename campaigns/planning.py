@@ -23,9 +23,9 @@ from uuid import UUID
 import asyncpg
 
 from campaigns.lifecycle import TransitionError
-from campaigns.linkage.first import IdKey
 from campaigns.policy import TOKYO
 from store.db import foreign_key_checks_off, foreign_key_checks_on
+from store.ids import IdKey
 
 
 @dataclass(frozen=True)

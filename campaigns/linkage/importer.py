@@ -53,6 +53,7 @@ from campaigns.linkage.staging import (
     read_in,
     write_out,
 )
+from store.ids import IdKey
 
 log = structlog.get_logger(__name__)
 
@@ -247,7 +248,7 @@ async def _load(
     staged: dict[str, int] = {}
     broken: dict[str, list[RowError]] = {}
     clean = True  # no file so far had a bad cell: a first import's rows are worth making
-    ids: dict[str, first.IdKey] = {}  # what made the new rows' ids, by entity
+    ids: dict[str, IdKey] = {}  # what made the new rows' ids, by entity
     # In a first import with two sessions, the files that only name persons are read by
     # this session itself, once the persons are in (and only then: their checks look the
     # persons up in the table), while the reader goes on with bills and installments.
