@@ -106,12 +106,38 @@ def file_digest(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+# A field can only start or end with a space next to a comma, a quote or a line's end.
+_EDGE_SPACES = (b", ", b" ,", b'" ', b' "', b"\n ", b" \n", b" \r")
+
+
+class EdgeSpaces:
+    """Watches the UTF-8 a file is read as for a field that may start or end with a space,
+    so that the cells of the (usual) files without one need no trimming. A false alarm
+    (a quoted "" inside a text) only costs the trimming."""
+
+    def __init__(self) -> None:
+        self.found = False
+        self._last = b"\n"  # the file begins at the start of a line
+
+    def see(self, chunk: bytes) -> None:
+        if self.found or not chunk:
+            return
+        window = self._last + chunk  # a pair split between two chunks
+        self.found = any(pair in window for pair in _EDGE_SPACES)
+        self._last = chunk[-1:]
+
+    def end(self) -> None:
+        self.found = self.found or self._last == b" "
+
+
 async def utf8_chunks(
-    source: SourceFile, on_bytes: Callable[[int], None] | None = None
+    source: SourceFile, on_bytes: Callable[[int], None] | None = None,
+    spaces: EdgeSpaces | None = None,
 ) -> AsyncIterator[bytes]:
     """The file as UTF-8 for COPY. UTF-8 passes through (PostgreSQL validates it); CP932 is
     decoded strictly here, so a broken byte aborts the COPY and the scan below names it."""
     decoder = codecs.getincrementaldecoder(source.encoding)(errors="strict")
+    spaces = spaces or EdgeSpaces()
     with source.path.open("rb") as handle:
         first = True
         while chunk := handle.read(CHUNK):
@@ -120,12 +146,15 @@ async def utf8_chunks(
             if first and source.has_bom:
                 chunk = chunk[len(codecs.BOM_UTF8):]
             first = False
-            if source.encoding == "utf-8":
-                yield chunk
-            else:
-                yield decoder.decode(chunk).encode("utf-8")
+            if source.encoding != "utf-8":
+                chunk = decoder.decode(chunk).encode("utf-8")
+            spaces.see(chunk)
+            yield chunk
         if source.encoding != "utf-8":
-            yield decoder.decode(b"", final=True).encode("utf-8")
+            chunk = decoder.decode(b"", final=True).encode("utf-8")
+            spaces.see(chunk)
+            yield chunk
+    spaces.end()
 
 
 def _decoded_lines(source: SourceFile) -> Iterator[tuple[str, bool]]:

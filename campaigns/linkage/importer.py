@@ -46,6 +46,7 @@ from campaigns.linkage.spec import (
 from campaigns.linkage.staging import (
     STAGING_STATISTICS,
     Converted,
+    Staged,
     analyze_converted,
     convert,
     converted_table,
@@ -245,7 +246,7 @@ async def _load(
     # the checks found; to None when the file could not be read.
     ready: dict[str, asyncio.Future[tuple[_Read, list[checks.CellError]] | None]] = {
         s.entity.key: loop.create_future() for s in ordered}
-    staged: dict[str, int] = {}
+    staged: dict[str, Staged] = {}
     broken: dict[str, list[RowError]] = {}
     clean = True  # no file so far had a bad cell: a first import's rows are worth making
     ids: dict[str, IdKey] = {}  # what made the new rows' ids, by entity
@@ -269,7 +270,7 @@ async def _load(
         if broken:
             return None
         progress.stage(f"read {source.name}")
-        unreadable = await convert(session, source)
+        unreadable = await convert(session, source, staged[source.entity.key])
         progress.stage(f"check {source.name}")
         # Every check runs here, before any merge, against what the tenant had and the
         # files read so far (those it looks at come earlier in the merge order).
@@ -352,7 +353,7 @@ async def _load(
             if not fresh and source.entity in (PERSONS, BILLS) and counts.inserted:
                 await merge.key_tables(conn, tenant_id, fresh="person_ids"
                                        if source.entity is PERSONS else "bill_ids")
-            counts.rows = staged[source.entity.key]
+            counts.rows = staged[source.entity.key].rows
             result.counts[source.entity.key] = counts.as_dict()
         if reading is not None:
             await reading

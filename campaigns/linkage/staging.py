@@ -2,8 +2,8 @@
 "converted" table per entity. Values are read by campaigns.linkage.values — run once per
 DISTINCT raw value, in Python, and joined back — except free text, which PostgreSQL
 normalises (NFKC) itself: names and addresses are too many to send back and forth, and
-the usual spellings (ISO dates, plain digits, the spec's labels: FAST_PATHS), which
-PostgreSQL reads itself exactly as Python would, so they need neither trip nor join."""
+the usual spellings (campaigns.linkage.fast_paths), which PostgreSQL reads itself exactly
+as Python would, so they need neither trip nor join."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from typing import IO
 import asyncpg
 
 from campaigns.linkage import values
-from campaigns.linkage.files import SourceFile, utf8_chunks
+from campaigns.linkage.fast_paths import fast_phone_columns, fast_value, text_sql
+from campaigns.linkage.files import EdgeSpaces, SourceFile, utf8_chunks
 from campaigns.linkage.spec import Column, Entity, Kind
 
 # A converted row c names its bill b (tax_bills or conv_bills) by these three typed columns.
@@ -44,15 +45,25 @@ def _phone_map_table(entity: Entity) -> str:
     return f"map_phone_{entity.key}"
 
 
-def _raw(column: Column) -> str:
-    return f"nullif(btrim(s.\"{column.key}\"), '')"
+@dataclass(frozen=True)
+class Staged:
+    rows: int
+    padded: bool  # some cell may start or end with a space
+
+
+def _raw(column: Column, staged: Staged) -> str:
+    """SQL: the staged cell trimmed, NULL when blank. COPY has made empty cells NULL
+    already; trimming every cell of a file that has no padded one (most) cost a tenth of
+    reading it."""
+    cell = f"s.{_q(column.key)}"
+    return f"nullif(btrim({cell}), '')" if staged.padded else cell
 
 
 async def copy_file(
     conn: asyncpg.Connection, source: SourceFile, on_bytes: Callable[[int], None] | None = None
-) -> int:
-    """COPY the file into its staging table; returns the rows staged. Raises what COPY
-    raises when the file is malformed (the caller then scans it line by line)."""
+) -> Staged:
+    """COPY the file into its staging table. Raises what COPY raises when the file is
+    malformed (the caller then scans it line by line)."""
     table = staging_table(source.entity)
     columns = ", ".join(f'"{c.key}" text' for c in source.columns)
     await conn.execute(f"drop table if exists {table}")
@@ -60,11 +71,13 @@ async def copy_file(
         f"create temp table {table} (rec bigint generated always as identity, {columns})"
         " on commit drop"
     )
+    spaces = EdgeSpaces()
+    keys = [c.key for c in source.columns]
     status = await conn.copy_to_table(
-        table, source=utf8_chunks(source, on_bytes), columns=[c.key for c in source.columns],
-        format="csv", header=True,
+        table, source=utf8_chunks(source, on_bytes, spaces), columns=keys,
+        format="csv", header=True, force_null=keys,  # a quoted "" is blank as well
     )
-    return int(status.split()[-1])  # "COPY <rows>"
+    return Staged(int(status.split()[-1]), spaces.found)  # "COPY <rows>"
 
 
 def _reader(column: Column) -> Callable[[str], object]:
@@ -84,95 +97,6 @@ def _read_or_null(read: Callable[[str], object], raw: str) -> str | None:
     spaces) stays NULL, never the text "None"."""
     value = read(raw)
     return None if value is None else _as_text(value)
-
-
-def _literal(text: str) -> str:
-    """A SQL string literal (standard_conforming_strings is on: only ' needs doubling).
-    Used for the spec's own labels, never for file data."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-# The usual spellings of each kind, read by PostgreSQL itself: a regular expression over
-# the trimmed raw text, the most characters it may have, and the value it gives. Every raw
-# they accept is read exactly as the Python reader in campaigns.linkage.values reads it
-# (tests/db/test_fast_paths.py holds them together); only the distinct raws they do not
-# accept make the trip to Python. A file in the usual spellings then needs no trip, no join
-# and no second pass. (Lengths are checked apart: PostgreSQL's regular expressions are four
-# times slower with counted repetitions such as [0-9]{1,12}.)
-_GROUPED = "[0-9][0-9]?[0-9]?(,[0-9][0-9][0-9])+"  # 12,300; at most 15 characters = 12 digits
-_REIWA_YEAR = "([1-9]|0[1-9]|[1-9][0-9]|00[1-9]|0[1-9][0-9]|1[0-7][0-9]|18[0-2])"  # 1-182
-_HEISEI_YEAR = "([1-9]|0[1-9]|[12][0-9]|3[01]|00[1-9]|0[12][0-9]|03[01])"  # 1-31
-_LEAP = "((19|2[01])(0[48]|[2468][048]|[13579][26])|2000)"  # 1900-2199
-_NEGATIVE = "[-−▲△]"
-FAST_PATHS: dict[Kind, tuple[tuple[str, int | None, str], ...]] = {
-    Kind.ID: (("^[0-9A-Za-z_-]+$", None, "{r}"),),
-    Kind.INT: (("^[0-9]+$", 9, "{r}::integer"),),
-    Kind.YEN: (
-        ("^[0-9]+$", 12, "{r}::bigint"),
-        (f"^{_GROUPED}$", 15, "replace({r}, ',', '')::bigint"),
-    ),
-    Kind.SIGNED_YEN: (
-        ("^[0-9]+$", 12, "{r}::bigint"),
-        (f"^{_NEGATIVE}[0-9]+$", 13, "-substr({r}, 2)::bigint"),
-        (f"^{_GROUPED}$", 15, "replace({r}, ',', '')::bigint"),
-        (f"^{_NEGATIVE}{_GROUPED}$", 16, "-replace(substr({r}, 2), ',', '')::bigint"),
-        ("^\\+[0-9]+$", 13, "substr({r}, 2)::bigint"),
-    ),
-    Kind.YEAR: (
-        ("^(18(6[89]|[7-9][0-9])|19[0-9][0-9]|2[01][0-9][0-9]|2200)$", None, "{r}::smallint"),
-        (f"^(令和|令|R|r){_REIWA_YEAR}(年度?)?$", None,
-         "2018 + ltrim(rtrim({r}, '年度'), '令和Rr')::smallint"),
-        (f"^(平成|平|H|h){_HEISEI_YEAR}(年度?)?$", None,
-         "1988 + ltrim(rtrim({r}, '年度'), '平成Hh')::smallint"),
-        ("^(令和|令|R|r)元(年度?)?$", None, "2019"),
-        ("^(平成|平|H|h)元(年度?)?$", None, "1989"),
-    ),
-    # ISO dates of 1900-2199 that exist (the 29th of February in leap years only)
-    Kind.DATE: (
-        ("^(19|2[01])[0-9][0-9]-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
-         "|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$", None, "{r}::date"),
-        (f"^{_LEAP}-02-29$", None, "{r}::date"),
-    ),
-    Kind.POSTAL: (("^[0-9][0-9][0-9]-?[0-9][0-9][0-9][0-9]$", None, "replace({r}, '-', '')"),),
-    # full-width katakana words (NFKC leaves them alone) split by one space or U+3000
-    Kind.KANA: (("^[\u30a1-\u30fe]+([ \u3000][\u30a1-\u30fe]+)*$", None,
-                 "translate({r}, '\u3000', ' ')"),),
-}
-
-
-def fast_value(column: Column, raw: str) -> str | None:
-    """SQL for the column's value when `raw` (a SQL expression) is in a usual spelling,
-    else NULL; None when the kind has no fast path."""
-    if column.kind is Kind.CODE:
-        # Exactly one of the spec's labels: its code (labels are ours, not file data).
-        whens = " ".join(f"when {_literal(label)} then {_literal(code)}"
-                         for label, code in column.codes.items())
-        return f"(case {raw} {whens} end)"
-    if column.kind not in FAST_PATHS:
-        return None
-    whens = " ".join(
-        f"when {raw} ~ {_literal(pattern)}"
-        f"{f' and length({raw}) <= {most}' if most else ''} then {value.format(r=raw)}"
-        for pattern, most, value in FAST_PATHS[column.kind]
-    )
-    return f"(case {whens} end)"
-
-
-def fast_mobile(raw: str) -> str:
-    """SQL: true when `raw` is a mobile number in digits and hyphens (090-1234-5678,
-    09012345678): phonenumbers reads every 070/080/090 number whose fourth digit is not 0
-    as a valid mobile, +81 and the digits after the 0. Other numbers go to Python."""
-    digits = f"replace({raw}, '-', '')"
-    return (f"({raw} ~ '^[0-9-]+$' and length({digits}) = 11"
-            f" and {digits} ~ '^0[789]0[1-9]')")
-
-
-def _fast_phone_columns(key: str, raw: str) -> str:
-    mobile = fast_mobile(raw)
-    return (f"case when {mobile} then '+81' || substr(replace({raw}, '-', ''), 2) end"
-            f" as {_q(key)}, case when {mobile} then 'mobile' end as {_q(key + '_kind')},"
-            f" case when {mobile} then true end as {_q(key + '_valid')},"
-            f" null::text as {_q(key + '_reason')}")
 
 
 def _read_by_sql(column: Column) -> bool:
@@ -235,34 +159,20 @@ def _phone_fields(phone: values.Phone) -> tuple[str | None, str, bool, str | Non
     return phone.e164, phone.kind, phone.valid, phone.invalid_reason
 
 
-# Characters NFKC leaves alone and that are no whitespace: ASCII but the space, hiragana,
-# katakana (full width), 々〇、。 and the CJK unified ideographs.
-_PLAIN = "[!-~\u3041-\u3096\u30a1-\u30fa\u30fc\u30fb\u3005\u3007\u3001\u3002\u4e00-\u9fff]"
-# Free text in words of those, split by one space or U+3000: most names and addresses.
-FAST_TEXT = f"^{_PLAIN}+([ \u3000]{_PLAIN}+)*$"
-
-
-def _text_sql(raw: str) -> str:
-    """Mirrors values.normalize_text: NFKC, whitespace runs to one space, trimmed. Text in
-    FAST_TEXT only needs U+3000 made a space: NFKC (1.4 µs per address) is skipped."""
-    full = f"nullif(btrim(regexp_replace(normalize({raw}, NFKC), '\\s+', ' ', 'g')), '')"
-    return (f"(case when {raw} ~ {_literal(FAST_TEXT)} then translate({raw}, '\u3000', ' ')"
-            f" else {full} end)")
-
-
 def _q(name: str) -> str:
     return f'"{name}"'
 
 
-async def convert(conn: asyncpg.Connection, source: SourceFile) -> set[str]:
+async def convert(conn: asyncpg.Connection, source: SourceFile, staged: Staged) -> set[str]:
     """Build conv_<entity>: per column <key>_raw and <key> (typed), <key>_err for a column
     with unreadable values, and for phones <key>_kind/_valid/_reason. Columns the file
     lacks come out NULL. Returns the columns that have a <key>_err.
 
     1. Kinds Python alone reads (date-times): their distinct raws go to Python first and
        are joined in step 2.
-    2. One pass over the staging table: each raw trimmed once, free text normalised, the
-       usual spellings read (FAST_PATHS, mobile numbers).
+    2. One pass over the staging table: each raw trimmed once (if the file has padded
+       cells), free text normalised, the
+       usual spellings read (campaigns.linkage.fast_paths).
     3. One pass over that finds the distinct raws the fast paths left unread; Python reads
        them and one UPDATE puts their values (or reasons) into the rows that have them."""
     entity = source.entity
@@ -276,12 +186,12 @@ async def convert(conn: asyncpg.Connection, source: SourceFile) -> set[str]:
     raws: list[asyncpg.Record] = []
     for column in python_only:
         raws += await conn.fetch(
-            f"select distinct '{column.key}' as col, {_raw(column)} as raw"
-            f" from {staging_table(entity)} s where {_raw(column)} is not null"
+            f"select distinct '{column.key}' as col, {_raw(column, staged)} as raw"
+            f" from {staging_table(entity)} s where {_raw(column, staged)} is not null"
         )
     await _read_in_python(conn, entity, python_only, raws, maps)
 
-    trimmed = ["s.rec", *(f"{_raw(c)} as {_q(c.key + '_raw')}" for c in source.columns)]
+    trimmed = ["s.rec", *(f"{_raw(c, staged)} as {_q(c.key + '_raw')}" for c in source.columns)]
     select, joins = ["r.rec"], []
     for column in entity.columns:
         key, typed = column.key, SQL_TYPES.get(column.kind, "text")
@@ -296,9 +206,9 @@ async def convert(conn: asyncpg.Connection, source: SourceFile) -> set[str]:
         raw = f"r.{_q(key + '_raw')}"
         select.append(raw)
         if column.kind is Kind.TEXT:
-            select.append(f"{_text_sql(raw)} as {_q(key)}")
+            select.append(f"{text_sql(raw)} as {_q(key)}")
         elif phone:
-            select.append(_fast_phone_columns(key, raw))
+            select.append(fast_phone_columns(key, raw))
         elif column in fast:
             select.append(f"{fast_value(column, raw)}::{typed} as {_q(key)}")
         elif key not in maps.with_rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import uuid
 from pathlib import Path
@@ -99,6 +100,46 @@ async def test_cp932_export_reads_the_same(
     assert '"cp932"' in await pool.fetchval(
         "select files::text from imports where id = $1", result.import_id
     )
+
+
+def pad_cells(path: Path, quoting: int = csv.QUOTE_MINIMAL) -> None:
+    """Rewrite an export file with a space either side of every cell (blank ones: two)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, quoting=quoting)
+        writer.writerow(header)
+        writer.writerows([f" {cell} " if cell else "  " for cell in row] for row in rows)
+
+
+async def test_padded_cells_read_as_if_trimmed(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    padded = small_export(tmp_path / "padded")
+    for path in padded:
+        pad_cells(path, csv.QUOTE_ALL if path.name == "電話番号.csv" else csv.QUOTE_MINIMAL)
+    assert (await run(pool, tenant_id, padded)).ok
+    before = await row_versions(pool, tenant_id)
+    again = await run(pool, tenant_id, small_export(tmp_path / "plain"))
+    assert again.ok
+    for entity, counts in again.counts.items():
+        assert counts["inserted"] == counts["updated"] == counts["missing"] == 0, entity
+    assert await row_versions(pool, tenant_id) == before
+
+
+async def test_quoted_blank_cells_are_blank(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path
+) -> None:
+    paths = small_export(tmp_path)
+    for path in paths:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, quoting=csv.QUOTE_ALL).writerows(rows)
+    assert (await run(pool, tenant_id, paths)).ok
+    assert await pool.fetchval(
+        "select count(*) from persons where tenant_id = $1 and no_call_category is null",
+        tenant_id) == 2
 
 
 async def row_versions(
