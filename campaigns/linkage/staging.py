@@ -171,8 +171,7 @@ async def convert(conn: asyncpg.Connection, source: SourceFile, staged: Staged) 
     1. Kinds Python alone reads (date-times): their distinct raws go to Python first and
        are joined in step 2.
     2. One pass over the staging table: each raw trimmed once (if the file has padded
-       cells), free text normalised, the
-       usual spellings read (campaigns.linkage.fast_paths).
+       cells), free text normalised, the usual spellings read (campaigns.linkage.fast_paths).
     3. One pass over that finds the distinct raws the fast paths left unread; Python reads
        them and one UPDATE puts their values (or reasons) into the rows that have them."""
     entity = source.entity
