@@ -131,13 +131,12 @@ class EdgeSpaces:
 
 
 async def utf8_chunks(
-    source: SourceFile, on_bytes: Callable[[int], None] | None = None,
-    spaces: EdgeSpaces | None = None,
+    source: SourceFile, spaces: EdgeSpaces, on_bytes: Callable[[int], None] | None = None
 ) -> AsyncIterator[bytes]:
-    """The file as UTF-8 for COPY. UTF-8 passes through (PostgreSQL validates it); CP932 is
-    decoded strictly here, so a broken byte aborts the COPY and the scan below names it."""
+    """The file as UTF-8 for COPY, shown to `spaces` on the way. UTF-8 passes through
+    (PostgreSQL validates it); CP932 is decoded strictly here, so a broken byte aborts the
+    COPY and the scan below names it."""
     decoder = codecs.getincrementaldecoder(source.encoding)(errors="strict")
-    spaces = spaces or EdgeSpaces()
     with source.path.open("rb") as handle:
         first = True
         while chunk := handle.read(CHUNK):

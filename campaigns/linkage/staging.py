@@ -74,7 +74,7 @@ async def copy_file(
     spaces = EdgeSpaces()
     keys = [c.key for c in source.columns]
     status = await conn.copy_to_table(
-        table, source=utf8_chunks(source, on_bytes, spaces), columns=keys,
+        table, source=utf8_chunks(source, spaces, on_bytes), columns=keys,
         format="csv", header=True, force_null=keys,  # a quoted "" is blank as well
     )
     return Staged(int(status.split()[-1]), spaces.found)  # "COPY <rows>"
