@@ -22,10 +22,6 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _q(name: str) -> str:
-    return f'"{name}"'
-
-
 _GROUPED = "[0-9][0-9]?[0-9]?(,[0-9][0-9][0-9])+"  # 12,300; at most 15 characters = 12 digits
 _REIWA_YEAR = "([1-9]|0[1-9]|[1-9][0-9]|00[1-9]|0[1-9][0-9]|1[0-7][0-9]|18[0-2])"  # 1-182
 _HEISEI_YEAR = "([1-9]|0[1-9]|[12][0-9]|3[01]|00[1-9]|0[12][0-9]|03[01])"  # 1-31
@@ -57,14 +53,19 @@ def _parts(text: str) -> tuple[str, str, str]:
             f"split_part({dashed}, '-', 3)")
 
 
-def _existing_date(year: str, month: str, day: str) -> str:
+def _existing_date(year: str, month: str, day: str, within: tuple[str, str] | None = None
+                   ) -> str:
     """SQL: the date, or NULL when the month has no such day (the pattern has made the
-    month 1-12 and the day 1-31)."""
+    month 1-12 and the day 1-31) or it is not `within` (first, last day)."""
     m, d = f"{month}::integer", f"{day}::integer"
     leap = f"({year} % 4 = 0 and ({year} % 100 <> 0 or {year} % 400 = 0))"
     last = (f"case {m} when 2 then case when {leap} then 29 else 28 end"
             f" when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end")
-    return f"case when {d} <= {last} then make_date({year}, {m}, {d}) end"
+    value = f"make_date({year}, {m}, {d})"
+    if within is not None:  # nested: make_date only ever sees a day the month has
+        value = (f"case when {value} between date '{within[0]}' and date '{within[1]}'"
+                 f" then {value} end")
+    return f"case when {d} <= {last} then {value} end"
 
 
 def _gregorian_date() -> tuple[str, int | None, str]:
@@ -77,9 +78,8 @@ def _era_date(spellings: tuple[str, ...], before: int, first: str, last: str
               ) -> tuple[str, int | None, str]:
     era_year, month, day = _parts(f"ltrim({{r}}, {literal(''.join(spellings))})")
     year = f"({before} + case {era_year} when '元' then 1 else {era_year}::integer end)"
-    value = _existing_date(year, month, day)
     return (f"^({'|'.join(spellings)}){_ERA_YEAR}{_MONTH_DAY}$", None,
-            f"case when {value} between date '{first}' and date '{last}' then {value} end")
+            _existing_date(year, month, day, (first, last)))
 
 
 # Katakana (full width) words split by one space or U+3000: NFKC leaves them alone.
@@ -162,16 +162,6 @@ def fast_mobile(raw: str) -> str:
     digits = f"replace({raw}, '-', '')"
     return (f"({raw} ~ '^[0-9-]+$' and length({digits}) = 11"
             f" and {digits} ~ '^0[789]0[1-9]')")
-
-
-def fast_phone_columns(key: str, raw: str) -> str:
-    """SQL: the phone's columns (<key>, _kind, _valid, _reason) for a fast mobile, else
-    NULLs."""
-    mobile = fast_mobile(raw)
-    return (f"case when {mobile} then '+81' || substr(replace({raw}, '-', ''), 2) end"
-            f" as {_q(key)}, case when {mobile} then 'mobile' end as {_q(key + '_kind')},"
-            f" case when {mobile} then true end as {_q(key + '_valid')},"
-            f" null::text as {_q(key + '_reason')}")
 
 
 # Characters NFKC leaves alone and that are no whitespace: ASCII but the space, hiragana,

@@ -16,7 +16,7 @@ from typing import IO
 import asyncpg
 
 from campaigns.linkage import values
-from campaigns.linkage.fast_paths import fast_phone_columns, fast_value, text_sql
+from campaigns.linkage.fast_paths import fast_mobile, fast_value, text_sql
 from campaigns.linkage.files import EdgeSpaces, SourceFile, utf8_chunks
 from campaigns.linkage.spec import Column, Entity, Kind
 
@@ -97,6 +97,16 @@ def _read_or_null(read: Callable[[str], object], raw: str) -> str | None:
     spaces) stays NULL, never the text "None"."""
     value = read(raw)
     return None if value is None else _as_text(value)
+
+
+def _fast_phone_columns(key: str, raw: str) -> str:
+    """SQL: the phone's columns (<key>, _kind, _valid, _reason) for a fast mobile, else
+    NULLs."""
+    mobile = fast_mobile(raw)
+    return (f"case when {mobile} then '+81' || substr(replace({raw}, '-', ''), 2) end"
+            f" as {_q(key)}, case when {mobile} then 'mobile' end as {_q(key + '_kind')},"
+            f" case when {mobile} then true end as {_q(key + '_valid')},"
+            f" null::text as {_q(key + '_reason')}")
 
 
 def _read_by_sql(column: Column) -> bool:
@@ -207,7 +217,7 @@ async def convert(conn: asyncpg.Connection, source: SourceFile, staged: Staged) 
         if column.kind is Kind.TEXT:
             select.append(f"{text_sql(raw)} as {_q(key)}")
         elif phone:
-            select.append(fast_phone_columns(key, raw))
+            select.append(_fast_phone_columns(key, raw))
         elif column in fast:
             select.append(f"{fast_value(column, raw)}::{typed} as {_q(key)}")
         elif key not in maps.with_rows:
