@@ -113,6 +113,18 @@ class ContactPolicy:
         return by_kind.get(phone_kind) or by_kind.get("landline", ())
 
 
+def closes_in(policy: ContactPolicy, now: datetime) -> float | None:
+    """Seconds until the calling window open at `now` closes for every kind of number (the
+    latest end among today's windows that contain `now`), or None when none is open."""
+    local = now.astimezone(TOKYO)
+    ends = [w.end for kind in ("landline", "mobile")
+            for w in policy.windows_for(local.date(), kind) if w.contains(local.time())]
+    if not ends:
+        return None
+    end = datetime.combine(local.date(), max(ends), tzinfo=TOKYO)
+    return (end - local).total_seconds()
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool

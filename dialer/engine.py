@@ -28,7 +28,7 @@ import structlog
 
 from campaigns import dialing
 from campaigns.lifecycle import TransitionError, transition
-from campaigns.policy import TOKYO, ContactPolicy
+from campaigns.policy import TOKYO, ContactPolicy, closes_in
 from dialer import replay
 from dialer.calls import Callee, CallPlacer, DialOptions
 from dialer.floor import Floor
@@ -178,6 +178,7 @@ class Dialer:
             tenant_id, now,
             channel_headroom=floor.knobs.trunk_channels - self._floor.live_calls(),
             cps_headroom=int(floor.tokens),
+            closes_in_s=closes_in(self._policy, self._wall()),
         )
         wanted = within_limits(snapshot, floor.pacer.calls_to_place(snapshot))
         if wanted <= 0:

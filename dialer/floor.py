@@ -111,7 +111,7 @@ class Floor:
         return sum(1 for c in self._calls.values() if tenant_id in (None, c.tenant_id))
 
     def snapshot(self, tenant_id: UUID, now: float, *, channel_headroom: int,
-                 cps_headroom: int) -> PacingSnapshot:
+                 cps_headroom: int, closes_in_s: float | None) -> PacingSnapshot:
         operators = [op for op in self._desk.all() if op.tenant_id == tenant_id]
         calls = [c for c in self._calls.values() if c.tenant_id == tenant_id]
         return PacingSnapshot(
@@ -125,4 +125,5 @@ class Floor:
             waiting=sum(1 for c in calls if c.answered_at is not None
                         and c.connected_at is None and not c.released),
             channel_headroom=channel_headroom, cps_headroom=cps_headroom,
+            closes_in_s=closes_in_s,
         )

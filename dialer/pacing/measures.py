@@ -93,6 +93,7 @@ class AbandonRate:
         self._live: deque[float] = deque()
         self._abandoned: deque[float] = deque()
         self._last_live: float | None = None
+        self._session_start = 0.0
         self._session_live = self._session_abandoned = 0
 
     def observe(self, event: PacingEvent) -> None:
@@ -105,6 +106,7 @@ class AbandonRate:
         self._live.append(at)
         if self._last_live is None or at - self._last_live >= SESSION_GAP_S:
             self._session_live = self._session_abandoned = 0
+            self._session_start = at
         self._session_live += 1
         self._last_live = at
 
@@ -125,6 +127,12 @@ class AbandonRate:
         if self._last_live is None or now - self._last_live >= SESSION_GAP_S:
             return 0, 0
         return self._session_abandoned, self._session_live
+
+    def session_age(self, now: float) -> float:
+        """Seconds since the current calling session's first live answer (0 outside one)."""
+        if self._last_live is None or now - self._last_live >= SESSION_GAP_S:
+            return 0.0
+        return now - self._session_start
 
     def rate(self, now: float) -> float:
         abandoned, live = self.counts(now)

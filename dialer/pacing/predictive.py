@@ -63,7 +63,7 @@ class Predictive:
 
     def calls_to_place(self, snapshot: PacingSnapshot) -> int:
         floor = within_limits(snapshot, progressive_need(snapshot))
-        budget = self.governor.budget(self.stats.abandons, snapshot.now)
+        budget = self.governor.budget(self.stats.abandons, snapshot.now, snapshot.closes_in_s)
         if budget is None:
             return floor
         ceiling = within_limits(snapshot, math.floor(self._max_lines * snapshot.staffed)

@@ -24,6 +24,7 @@ class PacingSnapshot:
     waiting: int = 0  # answered people not yet bridged (each is < 2 s from abandon)
     channel_headroom: int = 1_000_000  # trunk channels still free
     cps_headroom: int = 1_000_000  # Originates the calls-per-second limit allows right now
+    closes_in_s: float | None = None  # until the calling window closes, if the driver knows
 
     @property
     def staffed(self) -> int:

@@ -112,6 +112,7 @@ class Floor:
             waiting=len(self.waiting),
             channel_headroom=self.sc.trunk_channels - in_use,
             cps_headroom=math.floor(self.sc.cps_limit) - len(self.placed_times),
+            closes_in_s=self.end - now,
         )
         for _ in range(self.pacer.calls_to_place(snapshot)):
             self.place(now)

@@ -67,33 +67,49 @@ def test_pi_backs_off_to_progressive_at_the_cap() -> None:
 
 def test_governor_budget_from_the_rolling_rate() -> None:
     governor = Governor(target_pct=2.5, cap_pct=3.0)
+    steady = 1.36 * 0.025
     rate = AbandonRate()
-    assert governor.budget(rate, 0.0) == pytest.approx(0.025)  # nothing measured yet
+    assert governor.budget(rate, 0.0) == pytest.approx(steady)  # nothing measured yet
     rate.abandoned(1.0)
     assert governor.budget(rate, 1.0) is None  # an abandon before enough answers to judge
-    for t in range(100):
-        rate.live(float(t))
-    assert governor.budget(rate, 100.0) == pytest.approx(0.025 * (1 + (0.025 - 0.01) / 0.025))
-    rate.abandoned(100.0)
-    rate.abandoned(100.0)
-    assert governor.budget(rate, 100.0) is None  # 3 % is past the throttle point
-    assert governor.budget(rate, 100.0 + 24 * 3600) == pytest.approx(0.025)  # a day later
+    yesterday = [-86_000 + t * 28.0 for t in range(1000)]
+    rate = AbandonRate()
+    for t in yesterday:
+        rate.live(t)
+    for t in yesterday[:27]:
+        rate.abandoned(t)
+    throttled = governor.budget(rate, 0.0)  # 2.7 % over 24 h: the throttle starts here
+    assert throttled == pytest.approx(steady)
+    rate.abandoned(0.0)
+    rate.abandoned(0.0)
+    smaller = governor.budget(rate, 0.0)  # 2.9 %: smoothly less, still predictive
+    assert smaller is not None and 0.15 * steady < smaller < steady
+    rate.abandoned(0.0)
+    assert governor.budget(rate, 0.0) is None  # 3 %: the cap, progressive
 
 
-def test_yesterdays_answers_do_not_hide_todays_abandons() -> None:
+def test_an_excess_today_is_spread_over_what_is_left_of_the_window() -> None:
     governor = Governor(target_pct=2.5, cap_pct=3.0)
     rate = AbandonRate()
     for t in range(1000):                       # yesterday: 1,000 answers, none abandoned
-        rate.live(1000 + t * 28.0)
+        rate.live(2000 + t * 28.0)
     today = 24 * 3600.0
     for t in range(100):
-        rate.live(today + t)
+        rate.live(today + t * 10.0)
+    now = today + 1000.0
     for _ in range(4):
-        rate.abandoned(today + 100)
-    assert rate.counts(today + 100) == (4, 1100)   # 0.4 % over 24 h…
-    assert rate.session_counts(today + 100) == (4, 100)
-    assert governor.budget(rate, today + 100) is None   # …but 4 % today: progressive
-    assert rate.session_counts(today + 100 + 7 * 3600) == (0, 0)   # a new session
+        rate.abandoned(now)
+    assert rate.counts(now) == (4, 1100)   # 0.4 % over 24 h…
+    assert rate.session_counts(now) == (4, 100) and rate.session_age(now) == 1000.0
+    # …but 4 % today. With seven hours to go it is made up for slowly, still predictive;
+    spread = governor.budget(rate, now, closes_in_s=7 * 3600)
+    assert spread is not None and 0.025 < spread < 1.36 * 0.025
+    # with an hour to go, harder; with ten minutes, nothing can make it up but progressive.
+    hour = governor.budget(rate, now, closes_in_s=3600)
+    assert hour is not None and hour < spread
+    assert governor.budget(rate, now, closes_in_s=600) is None
+    assert rate.session_counts(now + 7 * 3600) == (0, 0)   # a new session
+    assert rate.session_age(now + 7 * 3600) == 0.0
 
 
 def test_predictive_dials_ahead_for_operators_finishing_wrap_up() -> None:

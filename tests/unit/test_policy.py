@@ -10,6 +10,7 @@ from campaigns.policy import (
     DayType,
     PastAttempt,
     best_hours,
+    closes_in,
     day_type,
     may_call,
     next_call_time,
@@ -130,3 +131,17 @@ def test_next_call_time_prefers_the_hour_the_person_answered_before() -> None:
 def test_work_and_unknown_numbers_follow_landline_hours() -> None:
     assert may_call(POLICY, "work", [], at("2026-11-26 09:00")).allowed
     assert not may_call(POLICY, "unknown", [], at("2026-11-29 12:00")).allowed
+
+
+@pytest.mark.parametrize(
+    ("moment", "seconds"),
+    [
+        ("2026-11-26 10:00:00", 10 * 3600.0),    # a weekday closes at 20:00
+        ("2026-11-28 16:30:00", 1800.0),         # a Saturday at 17:00
+        ("2026-11-26 20:00:00", None),           # closed
+        ("2026-11-26 08:59:59", None),           # not open yet
+        ("2026-11-29 12:00:00", None),           # Sunday: no window at all
+    ],
+)
+def test_closes_in_the_open_window(moment: str, seconds: float | None) -> None:
+    assert closes_in(POLICY, at(moment)) == seconds
