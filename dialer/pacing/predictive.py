@@ -41,11 +41,9 @@ def _rows(table: FloatArray, ages: tuple[float, ...], grid: int) -> FloatArray:
     return rows
 
 
-# How much abandon risk the last call placed may carry per point of target rate, and how much
-# of the present dialling pace competes with a call placed now (the next decisions dial less
-# when operators are scarce). Both measured in the simulator: these gave the same talk time
-# as more aggressive settings with fewer abandons, on small and large floors.
-MARGINAL_PER_TARGET = 1.0
+# How much of the present dialling pace competes with a call placed now (the next decisions
+# dial less when operators are scarce). Measured in the simulator: it gave the same talk time
+# as counting all of it with fewer abandons, on small and large floors.
 LATER_WEIGHT = 0.5
 
 
@@ -75,7 +73,7 @@ class Predictive:
         # Each extra call risks more than the one before: add them while the next one's own
         # chance of being abandoned stays within the budget.
         n = floor
-        while n < ceiling and risk.abandon_chance(n + 1) <= MARGINAL_PER_TARGET * budget:
+        while n < ceiling and risk.abandon_chance(n + 1) <= budget:
             n += 1
         return n
 
