@@ -104,7 +104,7 @@ class AbandonRate:
 
     def live(self, at: float) -> None:
         self._live.append(at)
-        if self._last_live is None or at - self._last_live >= SESSION_GAP_S:
+        if self._quiet_since_last(at):
             self._session_live = self._session_abandoned = 0
             self._session_start = at
         self._session_live += 1
@@ -124,15 +124,17 @@ class AbandonRate:
     def session_counts(self, now: float) -> tuple[int, int]:
         """(abandoned, live answers) since the current calling session began; (0, 0) once
         it has been quiet for a session gap."""
-        if self._last_live is None or now - self._last_live >= SESSION_GAP_S:
+        if self._quiet_since_last(now):
             return 0, 0
         return self._session_abandoned, self._session_live
 
     def session_age(self, now: float) -> float:
         """Seconds since the current calling session's first live answer (0 outside one)."""
-        if self._last_live is None or now - self._last_live >= SESSION_GAP_S:
-            return 0.0
-        return now - self._session_start
+        return 0.0 if self._quiet_since_last(now) else now - self._session_start
+
+    def _quiet_since_last(self, at: float) -> bool:
+        """No live answer yet, or none for a session gap: a new session starts."""
+        return self._last_live is None or at - self._last_live >= SESSION_GAP_S
 
     def rate(self, now: float) -> float:
         abandoned, live = self.counts(now)
