@@ -25,7 +25,7 @@ from ari_bridge.client import AriClient
 from dialer import attempts
 from dialer.floor import Floor
 from dialer.operators import Change, Operator, OperatorDesk, OperatorState
-from saikoku.errors import NotReadyError, PbxError
+from saikoku.core.errors import NotReadyError, PbxError
 from store.db import with_retry
 
 log = structlog.get_logger(__name__)

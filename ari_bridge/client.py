@@ -7,7 +7,7 @@ from typing import Any
 
 import aiohttp
 
-from saikoku.errors import AriError, NotReadyError
+from saikoku.core.errors import AriError, NotReadyError
 
 
 def basic_auth_header(user: str, password: str) -> dict[str, str]:

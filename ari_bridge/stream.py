@@ -15,7 +15,7 @@ import structlog
 
 from ari_bridge.client import basic_auth_header
 from ari_bridge.events import AriEvent, parse_event
-from saikoku.supervision import Reconnector
+from saikoku.core.supervision import Reconnector
 
 log = structlog.get_logger(__name__)
 

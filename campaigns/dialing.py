@@ -13,6 +13,7 @@ from uuid import UUID
 
 import asyncpg
 
+from campaigns.phones import best_phones
 from campaigns.policy import ContactPolicy, PastAttempt, next_call_time
 from campaigns.targets import next_targets
 
@@ -26,11 +27,6 @@ class Dial:
     number: str
 
 
-def national_number(e164: str) -> str:
-    """+81312345678 → 0312345678: the carrier trunk takes domestic numbers."""
-    return "0" + e164.removeprefix("+81") if e164.startswith("+81") else e164
-
-
 async def claim_dials(
     conn: asyncpg.Connection, campaign_id: UUID, n: int, now: datetime, *, worker: str,
     policy: ContactPolicy | None = None, lease: timedelta = timedelta(minutes=2),
@@ -40,16 +36,10 @@ async def claim_dials(
                                  policy=policy)
     if not targets:
         return []
-    rows = await conn.fetch(
-        "select distinct on (person_id) person_id, id, phone_e164 from phones"
-        " where person_id = any($1::uuid[]) and is_valid and marked_wrong_at is null"
-        " and missing_since is null order by person_id, (kind = 'mobile') desc, created_at",
-        [t.person_id for t in targets],
-    )
-    phones = {r["person_id"]: r for r in rows}
+    phones = await best_phones(conn, [t.person_id for t in targets])
     return [
-        Dial(t.target_id, t.person_id, phones[t.person_id]["id"],
-             national_number(phones[t.person_id]["phone_e164"]))
+        Dial(t.target_id, t.person_id, phones[t.person_id].phone_id,
+             phones[t.person_id].national)
         for t in targets if t.person_id in phones
     ]
 
@@ -58,15 +48,6 @@ async def mark_in_call(conn: asyncpg.Connection, target_id: UUID) -> None:
     await conn.execute(
         "update campaign_targets set state = 'in_call', attempts = attempts + 1,"
         " claimed_by = null, claim_expires_at = null, updated_at = now() where id = $1",
-        target_id,
-    )
-
-
-async def release_claim(conn: asyncpg.Connection, target_id: UUID) -> None:
-    """A claimed target that was not dialed after all (paused, limits) goes back unchanged."""
-    await conn.execute(
-        "update campaign_targets set state = 'pending', claimed_by = null,"
-        " claim_expires_at = null, updated_at = now() where id = $1 and state = 'claimed'",
         target_id,
     )
 

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import asyncpg
 
-from saikoku.errors import SaikokuError
+from saikoku.core.errors import Conflict
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "draft": frozenset({"ready", "stopped"}),
@@ -21,8 +21,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class TransitionError(SaikokuError):
+class TransitionError(Conflict):
     """A campaign cannot move to the asked state from the one it is in."""
+
+    code = "wrong_state"
 
 
 async def transition(

@@ -15,8 +15,9 @@ from uuid import UUID
 import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from saikoku import audit
-from saikoku.errors import SaikokuError
+from saikoku.core.errors import Conflict
+from store import audit
+from store.db import Executor
 
 Disposition = Literal[
     "promise_to_pay", "already_paid", "slip_reissue", "auto_debit_recommended",
@@ -25,8 +26,10 @@ Disposition = Literal[
 ]
 
 
-class OutcomeError(SaikokuError):
+class OutcomeError(Conflict):
     """The outcome cannot be saved as sent (wrong call, saved already…)."""
+
+    code = "outcome_refused"
 
 
 class Promise(BaseModel):
@@ -152,3 +155,9 @@ async def _follow_up(conn: asyncpg.Connection, actor: audit.Actor, outcome: Outc
         await conn.execute(
             "update campaign_targets set state = 'callback', next_attempt_at = $2,"
             " updated_at = now() where id = $1", call["target_id"], outcome.callback_at)
+
+
+async def has_outcome(conn: Executor, attempt_id: UUID) -> bool:
+    """Whether the operator saved the result of this call (wrap-up ends only after it)."""
+    return bool(await conn.fetchval(
+        "select exists (select 1 from outcomes where attempt_id = $1)", attempt_id))

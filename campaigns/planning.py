@@ -23,7 +23,9 @@ from uuid import UUID
 import asyncpg
 
 from campaigns.lifecycle import TransitionError
-from campaigns.policy import TOKYO
+from saikoku.core.errors import BadRequest
+from saikoku.core.tokyo import TOKYO
+from store import audit
 from store.db import foreign_key_checks_off, foreign_key_checks_on
 from store.ids import IdKey
 
@@ -258,15 +260,20 @@ async def _persons_held_unchecked(conn: asyncpg.Connection) -> bool:
 
 async def plan(
     conn: asyncpg.Connection, tenant_id: UUID, campaign_id: UUID, scope: Scope, now: datetime,
-    order: Sequence[str] | None = None,
+    order: Sequence[str] | None = None, *, actor: audit.Actor | None = None,
 ) -> Preview:
     """Write the targets of a draft campaign, highest priority first; returns the counts.
     `order` (a sequence of PRIORITY_KEYS) replaces the campaign's stored priority order.
+    With an `actor`, the plan is access-logged in its own transaction.
 
     The classification goes once into a temporary table (CREATE TABLE AS may use parallel
     workers; an INSERT may not), then is counted and written from there. Where it may, the
     write skips the two foreign-key checks per target (`_persons_held_unchecked`): they
     were half the time of a million-person plan, and the person's also locked each row."""
+    if order is not None and (len(set(order)) != len(order)
+                              or not set(order) <= set(PRIORITY_KEYS)):
+        raise BadRequest(f"priority: each of {', '.join(PRIORITY_KEYS)} at most once",
+                         code="bad_priority")
     async with conn.transaction():
         campaign = await conn.fetchrow(
             "select status, priority_order from campaigns where id = $1 and tenant_id = $2"
@@ -305,4 +312,8 @@ async def plan(
         )
         if unchecked:
             await foreign_key_checks_on(conn)
+        if actor is not None:
+            await audit.record(conn, actor, "campaign_planned", object_type="campaign",
+                               object_id=campaign_id,
+                               detail={"to_call": summary.to_call, "letters": summary.letters})
     return summary

@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
-TOKYO = ZoneInfo("Asia/Tokyo")
+from saikoku.core.tokyo import TOKYO
 
 
 class DayType(StrEnum):

@@ -11,6 +11,7 @@ from uuid import UUID
 
 import asyncpg
 
+from campaigns.phones import best_phones
 from campaigns.policy import ContactPolicy, PastAttempt, may_call, next_call_time
 
 CANDIDATE_FACTOR = 3   # look at more rows than asked: the policy may turn some away
@@ -51,18 +52,6 @@ async def _attempt_history(
     return history
 
 
-async def _dialable_kind(conn: asyncpg.Connection, person_ids: list[UUID]) -> dict[UUID, str]:
-    """The kind of each person's best dialable number (mobile first)."""
-    rows = await conn.fetch(
-        "select distinct on (person_id) person_id, kind from phones"
-        " where person_id = any($1::uuid[]) and is_valid and marked_wrong_at is null"
-        " and missing_since is null"
-        " order by person_id, (kind = 'mobile') desc, created_at",
-        person_ids,
-    )
-    return {r["person_id"]: r["kind"] for r in rows}
-
-
 async def next_targets(
     conn: asyncpg.Connection, campaign_id: UUID, n: int, now: datetime, *, worker: str,
     lease: timedelta = timedelta(minutes=2), policy: ContactPolicy | None = None,
@@ -93,7 +82,7 @@ async def next_targets(
             return []
         person_ids = [r["person_id"] for r in rows]
         history = await _attempt_history(conn, person_ids)
-        kinds = await _dialable_kind(conn, person_ids)
+        kinds = {p: best.kind for p, best in (await best_phones(conn, person_ids)).items()}
         claimed: list[Target] = []
         for row in rows:
             person = row["person_id"]

@@ -27,8 +27,8 @@ from dialer.ami_messages import (
     OriginateResult,
     parse_originate_reply,
 )
-from saikoku.errors import NotReadyError, PbxError
-from saikoku.supervision import Reconnector, spawn_supervised
+from saikoku.core.errors import NotReadyError, PbxError
+from saikoku.core.supervision import Reconnector, spawn_supervised
 
 log = structlog.get_logger(__name__)
 

@@ -28,14 +28,16 @@ import structlog
 
 from campaigns import dialing
 from campaigns.lifecycle import TransitionError, transition
-from campaigns.policy import TOKYO, ContactPolicy, closes_in
+from campaigns.policy import ContactPolicy, closes_in
 from dialer import replay
-from dialer.calls import Callee, CallPlacer, DialOptions
+from dialer.calls import CallPlacer
+from dialer.campaign_call import place_campaign_call
 from dialer.floor import Floor
 from dialer.pacing.policies import pacer_for
 from dialer.pacing.settings import PacingSettings, pacing_settings
 from dialer.pacing.snapshot import Pacer, within_limits
-from saikoku.errors import ConfigurationError
+from saikoku.core.errors import ConfigurationError
+from saikoku.core.tokyo import TOKYO
 from store.db import TRANSIENT_ERRORS
 
 log = structlog.get_logger(__name__)
@@ -214,14 +216,9 @@ class Dialer:
         attempt_id: UUID,
     ) -> None:
         try:
-            await self._placer.place(
-                tenant_id=tenant_id, campaign_id=campaign_id, attempt_id=attempt_id,
-                dial_string=knobs.dial_template.format(number=dial.number),
-                options=DialOptions(ring_timeout_s=knobs.ring_timeout_s,
-                                    amd=knobs.amd_enabled, caller_id=knobs.caller_id,
-                                    message_on_machine=knobs.machine_action == "leave_message"),
-                who=Callee(dial.target_id, dial.person_id, dial.phone_id),
-            )
+            await place_campaign_call(self._placer, tenant_id=tenant_id,
+                                      campaign_id=campaign_id, attempt_id=attempt_id,
+                                      dial=dial, knobs=knobs)
         except Exception:
             # The row may not exist: settle_finished frees targets left without an attempt.
             self._floor.ended(attempt_id, self._clock())

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
-from saikoku.errors import SaikokuError
+from saikoku.core.errors import Conflict
 
 
 class OperatorState(StrEnum):
@@ -27,8 +27,10 @@ class OperatorState(StrEnum):
     WRAP_UP = "wrap_up"
 
 
-class OperatorStateError(SaikokuError):
+class OperatorStateError(Conflict):
     """The operator cannot do that from the state they are in."""
+
+    code = "wrong_state"
 
 
 @dataclass

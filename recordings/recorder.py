@@ -15,7 +15,7 @@ import structlog
 
 from ari_bridge.client import AriClient
 from recordings import store
-from saikoku.errors import NotReadyError, PbxError
+from saikoku.core.errors import NotReadyError, PbxError
 
 log = structlog.get_logger(__name__)
 

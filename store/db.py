@@ -11,8 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import structlog
 
-from saikoku.errors import ConfigurationError
-from saikoku.supervision import Backoff
+from saikoku.core.errors import ConfigurationError
+from saikoku.core.supervision import Backoff
 
 log = structlog.get_logger(__name__)
 
@@ -47,6 +47,15 @@ async def create_pool(
         command_timeout=command_timeout,
         server_settings={"application_name": "saikoku", "search_path": f"{SCHEMA},public"},
     )
+
+
+# Statements of a large import or plan run for minutes, not the service's 30 s.
+BATCH_STATEMENT_TIMEOUT_S = 1800.0
+
+
+async def batch_pool(dsn: str) -> asyncpg.Pool:
+    """A small pool for one command's batch work (import, plan, purge, benches)."""
+    return await create_pool(dsn, min_size=1, max_size=2, command_timeout=BATCH_STATEMENT_TIMEOUT_S)
 
 
 async def with_retry(

@@ -8,7 +8,7 @@ from importlib import resources
 
 import asyncpg
 
-from saikoku.errors import SaikokuError
+from saikoku.core.errors import SaikokuError
 
 # Any 64-bit constant: serialises concurrent upgrades from several processes.
 _LOCK_KEY = 0x5A1C0C0_0001

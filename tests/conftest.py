@@ -12,8 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from saikoku.logs import configure_logging
-from saikoku.settings import Settings, load_settings
+from saikoku.config.logs import configure_logging
+from saikoku.config.settings import Settings, load_settings
 from store import migrate
 from store.db import create_pool, ensure_database
 

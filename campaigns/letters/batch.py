@@ -22,16 +22,19 @@ from campaigns.letters.manifest import as_csv, as_json, manifest
 from campaigns.letters.page import Issue
 from campaigns.letters.pdf import Placed, render
 from campaigns.letters.selection import DEFAULT_AFTER_ATTEMPTS, recipients
-from campaigns.policy import TOKYO, DayType, day_type
-from saikoku.errors import SaikokuError
+from campaigns.policy import DayType, day_type
+from saikoku.core.errors import Conflict
+from saikoku.core.tokyo import TOKYO
 
 # Letters go out for decided campaigns only: not for a draft, not for a stopped one.
 LETTER_STATUSES = frozenset({"ready", "running", "paused", "completed"})
 PAY_WITHIN = timedelta(days=14)
 
 
-class LettersRefused(SaikokuError):
+class LettersRefused(Conflict):
     """The campaign cannot have letters now; the message says why."""
+
+    code = "letters_refused"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from saikoku.errors import ConfigurationError
+from saikoku.core.errors import ConfigurationError
 
 MINCHO = "IPAexMincho"
 GOTHIC = "IPAexGothic"

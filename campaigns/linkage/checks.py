@@ -10,6 +10,7 @@ import asyncpg
 
 from campaigns.linkage.spec import BILLS, INSTALLMENTS, PERSONS, Column, Entity
 from campaigns.linkage.staging import BILL_MATCH, converted_table
+from saikoku.core.sql import ident
 
 REQUIRED = "必須項目が空です (required value missing)"
 DUPLICATE = "同じキーの行がファイル内で重複しています (duplicate key in file)"
@@ -28,9 +29,6 @@ class CellError:
     reason: str
 
 
-def _q(name: str) -> str:
-    return f'"{name}"'
-
 
 async def cell_errors(
     conn: asyncpg.Connection, entity: Entity, unreadable: set[str]
@@ -39,7 +37,7 @@ async def cell_errors(
     `unreadable`: only those have a <key>_err in the converted table)."""
     checks, anything = [], []
     for column in entity.columns:
-        raw, err = _q(column.key + "_raw"), _q(column.key + "_err")
+        raw, err = ident(column.key + "_raw"), ident(column.key + "_err")
         if column.required and column.key in unreadable:
             reason = f"case when {raw} is null then $1 else {err} end"
         elif column.required:
@@ -68,27 +66,27 @@ async def cell_errors(
 async def duplicate_keys(conn: asyncpg.Connection, entity: Entity) -> list[CellError]:
     if not entity.natural_key:
         return []
-    keys = ", ".join(_q(k) for k in entity.natural_key)
+    keys = ", ".join(ident(k) for k in entity.natural_key)
     first = entity.natural_key[-1]
     # Rows whose key could be read: a required part present, an optional one blank or read.
     # A blank optional part is a key value of its own (口座振替 without 税目区分), as in the
     # unique index it maps to; cells that could not be read are reported elsewhere.
     def readable(a: str) -> str:
         return " and ".join(
-            f"{a}{_q(k)} is not null" if entity.column(k).required
-            else f"({a}{_q(k)} is not null or {a}{_q(k + '_raw')} is null)"
+            f"{a}{ident(k)} is not null" if entity.column(k).required
+            else f"({a}{ident(k)} is not null or {a}{ident(k + '_raw')} is null)"
             for k in entity.natural_key
         )
 
     same = " and ".join(
-        f"c.{_q(k)} {'=' if entity.column(k).required else 'is not distinct from'} d.{_q(k)}"
+        f"c.{ident(k)} {'=' if entity.column(k).required else 'is not distinct from'} d.{ident(k)}"
         for k in entity.natural_key
     )
     # A hash aggregate finds the duplicated keys (usually none); only their rows are read.
     rows = await conn.fetch(
         f"with dup as (select {keys} from {converted_table(entity)} where {readable('')}"
         f"  group by {keys} having count(*) > 1)"
-        f" select c.rec, c.{_q(first + '_raw')} as val from {converted_table(entity)} c"
+        f" select c.rec, c.{ident(first + '_raw')} as val from {converted_table(entity)} c"
         f" join dup d on {same} where {readable('c.')}"
         " order by c.rec"
     )
@@ -159,7 +157,7 @@ async def unknown_installments(
 
 async def vehicle_columns_on_resident_bills(conn: asyncpg.Connection) -> list[CellError]:
     vehicle = [c for c in BILLS.columns if c.doc == "light vehicle tax only"]
-    present = " or ".join(f"{_q(c.key + '_raw')} is not null" for c in vehicle)
+    present = " or ".join(f"{ident(c.key + '_raw')} is not null" for c in vehicle)
     rows = await conn.fetch(
         f"select rec, tax_type_raw as val from {converted_table(BILLS)}"
         f" where tax_type = 'resident' and ({present}) order by rec"

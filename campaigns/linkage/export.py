@@ -8,13 +8,12 @@ import csv
 from datetime import datetime
 from pathlib import Path
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from campaigns.linkage.spec import HISTORY
+from saikoku.core.tokyo import TOKYO
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 GETA = "〓"  # what Japanese systems print for a character the code page lacks
 
 

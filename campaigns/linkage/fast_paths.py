@@ -14,6 +14,7 @@ slower with counted repetitions such as [0-9]{1,12}.)
 from __future__ import annotations
 
 from campaigns.linkage.spec import Column, Kind
+from saikoku.core.era import HEISEI, REIWA, SHOWA
 
 
 def literal(text: str) -> str:
@@ -38,10 +39,10 @@ _MONTH_DAY = (f"(年{_MONTH}月{_DAY}日|-{_MONTH}-{_DAY}|/{_MONTH}/{_DAY}"
 _ERA_YEAR = "(元|0?[1-9]|[1-9][0-9])"
 # The eras the ward's people were born and billed in: (spellings, the year before its first,
 # its first and last day). 明治 and 大正 are left to Python.
-_ERAS = (
-    (("令和", "令", "R", "r"), 2018, "2019-05-01", "2200-12-31"),
-    (("平成", "平", "H", "h"), 1988, "1989-01-08", "2019-04-30"),
-    (("昭和", "昭", "S", "s"), 1925, "1926-12-25", "1989-01-07"),
+_ERAS = tuple(
+    ((era.name, era.name[0], era.letter, era.letter.lower()), era.year_before,
+     era.first.isoformat(), era.last.isoformat())
+    for era in (REIWA, HEISEI, SHOWA)
 )
 
 

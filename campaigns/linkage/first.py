@@ -50,6 +50,7 @@ from campaigns.linkage.spec import (
     Entity,
 )
 from campaigns.linkage.staging import BILL_MATCH, Converted, converted_table
+from saikoku.core.sql import ident
 from store.db import foreign_key_checks_off, foreign_key_checks_on
 from store.ids import IdKey
 
@@ -143,7 +144,7 @@ async def build(
     args: tuple[object, ...] = (tenant_id, import_id) if "$2" in query else (tenant_id,)
     names = [name for name, _ in columns]
     if not spool:
-        return Built(table, None, f"insert into {table} ({', '.join(map(_q, names))}) {query}",
+        return Built(table, None, f"insert into {table} ({', '.join(map(ident, names))}) {query}",
                      args)
     rows = tempfile.TemporaryFile(prefix="saikoku-import-")  # noqa: SIM115
     try:
@@ -184,6 +185,3 @@ async def end(conn: asyncpg.Connection) -> None:
     """After the last copy: the foreign-key checks are on again."""
     await foreign_key_checks_on(conn)
 
-
-def _q(name: str) -> str:
-    return f'"{name}"'

@@ -19,6 +19,7 @@ from campaigns.linkage import values
 from campaigns.linkage.fast_paths import fast_mobile, fast_value, text_sql
 from campaigns.linkage.files import EdgeSpaces, SourceFile, utf8_chunks
 from campaigns.linkage.spec import Column, Entity, Kind
+from saikoku.core.sql import ident
 
 # A converted row c names its bill b (tax_bills or conv_bills) by these three typed columns.
 BILL_MATCH = ("b.tax_type = c.tax_type and b.fiscal_year = c.fiscal_year"
@@ -55,7 +56,7 @@ def _raw(column: Column, staged: Staged) -> str:
     """SQL: the staged cell trimmed, NULL when blank. COPY has made empty cells NULL
     already; trimming every cell of a file that has no padded one (most) cost a tenth of
     reading it."""
-    cell = f"s.{_q(column.key)}"
+    cell = f"s.{ident(column.key)}"
     return f"nullif(btrim({cell}), '')" if staged.padded else cell
 
 
@@ -104,9 +105,9 @@ def _fast_phone_columns(key: str, raw: str) -> str:
     NULLs."""
     mobile = fast_mobile(raw)
     return (f"case when {mobile} then '+81' || substr(replace({raw}, '-', ''), 2) end"
-            f" as {_q(key)}, case when {mobile} then 'mobile' end as {_q(key + '_kind')},"
-            f" case when {mobile} then true end as {_q(key + '_valid')},"
-            f" null::text as {_q(key + '_reason')}")
+            f" as {ident(key)}, case when {mobile} then 'mobile' end as {ident(key + '_kind')},"
+            f" case when {mobile} then true end as {ident(key + '_valid')},"
+            f" null::text as {ident(key + '_reason')}")
 
 
 def _read_by_sql(column: Column) -> bool:
@@ -169,9 +170,6 @@ def _phone_fields(phone: values.Phone) -> tuple[str | None, str, bool, str | Non
     return phone.e164, phone.kind, phone.valid, phone.invalid_reason
 
 
-def _q(name: str) -> str:
-    return f'"{name}"'
-
 
 async def convert(conn: asyncpg.Connection, source: SourceFile, staged: Staged) -> set[str]:
     """Build conv_<entity>: per column <key>_raw and <key> (typed), <key>_err for a column
@@ -200,35 +198,35 @@ async def convert(conn: asyncpg.Connection, source: SourceFile, staged: Staged) 
         )
     await _read_in_python(conn, entity, python_only, raws, maps)
 
-    trimmed = ["s.rec", *(f"{_raw(c, staged)} as {_q(c.key + '_raw')}" for c in source.columns)]
+    trimmed = ["s.rec", *(f"{_raw(c, staged)} as {ident(c.key + '_raw')}" for c in source.columns)]
     select, joins = ["r.rec"], []
     for column in entity.columns:
         key, typed = column.key, SQL_TYPES.get(column.kind, "text")
         phone = column.kind is Kind.PHONE
         if key not in present:
-            select.append(f"null::text as {_q(key + '_raw')}, null::{typed} as {_q(key)}")
+            select.append(f"null::text as {ident(key + '_raw')}, null::{typed} as {ident(key)}")
             if phone:
-                select.append(f"null::text as {_q(key + '_kind')},"
-                              f" null::boolean as {_q(key + '_valid')},"
-                              f" null::text as {_q(key + '_reason')}")
+                select.append(f"null::text as {ident(key + '_kind')},"
+                              f" null::boolean as {ident(key + '_valid')},"
+                              f" null::text as {ident(key + '_reason')}")
             continue
-        raw = f"r.{_q(key + '_raw')}"
+        raw = f"r.{ident(key + '_raw')}"
         select.append(raw)
         if column.kind is Kind.TEXT:
-            select.append(f"{text_sql(raw)} as {_q(key)}")
+            select.append(f"{text_sql(raw)} as {ident(key)}")
         elif phone:
             select.append(_fast_phone_columns(key, raw))
         elif column in fast:
-            select.append(f"{fast_value(column, raw)}::{typed} as {_q(key)}")
+            select.append(f"{fast_value(column, raw)}::{typed} as {ident(key)}")
         elif key not in maps.with_rows:
-            select.append(f"null::{typed} as {_q(key)}")
+            select.append(f"null::{typed} as {ident(key)}")
         else:  # read by Python in step 1
             alias = f"m_{key}"
             joins.append(f"left join {_map_table(entity)} {alias}"
                          f" on {alias}.col = '{key}' and {alias}.raw = {raw}")
-            select.append(f"{alias}.val::{typed} as {_q(key)}")
+            select.append(f"{alias}.val::{typed} as {ident(key)}")
             if key in maps.unreadable:
-                select.append(f"{alias}.err as {_q(key + '_err')}")
+                select.append(f"{alias}.err as {ident(key + '_err')}")
     await conn.execute(f"drop table if exists {table}")
     # offset 0 keeps the trimming in the inner query: each raw is trimmed once, not once
     # per expression that uses it.
@@ -248,7 +246,7 @@ async def analyze_converted(conn: asyncpg.Connection, source: SourceFile) -> Non
     keys = dict.fromkeys([*source.entity.natural_key, *(
         ["resident_number"] if "resident_number" in {c.key for c in source.columns} else [])])
     await conn.execute(f"analyze {converted_table(source.entity)}"
-                       f" ({', '.join(_q(k) for k in keys) or 'rec'})")
+                       f" ({', '.join(ident(k) for k in keys) or 'rec'})")
 
 
 @dataclass
@@ -287,7 +285,7 @@ async def read_in(conn: asyncpg.Connection, converted: Converted) -> None:
     with converted.rows:
         await conn.execute(
             f"drop table if exists {converted.table}; create temp table {converted.table}"
-            f" ({', '.join(f'{_q(name)} {kind}' for name, kind in converted.columns)})"
+            f" ({', '.join(f'{ident(name)} {kind}' for name, kind in converted.columns)})"
             " on commit drop"
         )
         await conn.copy_to_table(converted.table, source=converted.rows, format="binary")
@@ -295,8 +293,8 @@ async def read_in(conn: asyncpg.Connection, converted: Converted) -> None:
 
 def _unread(column: Column, a: str = "") -> str:
     """SQL: the row has a raw the fast paths left unread (phones: no validity yet)."""
-    value = _q(column.key + ("_valid" if column.kind is Kind.PHONE else ""))
-    return f"({a}{value} is null and {a}{_q(column.key + '_raw')} is not null)"
+    value = ident(column.key + ("_valid" if column.kind is Kind.PHONE else ""))
+    return f"({a}{value} is null and {a}{ident(column.key + '_raw')} is not null)"
 
 
 async def _read_the_rest(
@@ -304,7 +302,7 @@ async def _read_the_rest(
 ) -> None:
     """Step 3 of `convert`: raws the fast paths left unread, through Python, into the rows."""
     table = converted_table(entity)
-    pairs = ", ".join(f"('{c.key}', case when {_unread(c)} then {_q(c.key + '_raw')} end)"
+    pairs = ", ".join(f"('{c.key}', case when {_unread(c)} then {ident(c.key + '_raw')} end)"
                       for c in fast)
     raws = await conn.fetch(
         f"select v.col, v.raw from {table} c cross join lateral (values {pairs}) v(col, raw)"
@@ -317,27 +315,27 @@ async def _read_the_rest(
     fix = [c for c in fast if c.key in maps.with_rows]
     for column in fix:
         if column.key in maps.unreadable:
-            await conn.execute(f"alter table {table} add column {_q(column.key + '_err')} text")
+            await conn.execute(f"alter table {table} add column {ident(column.key + '_err')} text")
     sets, found, joins = [], ["c.rec"], []
     for column in fix:
         key, alias = column.key, f"m_{column.key}"
         if column.kind is Kind.PHONE:
             joins.append(f"left join {_phone_map_table(entity)} {alias} on {alias}.col = '{key}'"
-                         f" and {alias}.raw = c.{_q(key + '_raw')}")
+                         f" and {alias}.raw = c.{ident(key + '_raw')}")
             for name, field_ in (("", "e164"), ("_kind", "kind"), ("_valid", "valid"),
                                  ("_reason", "reason")):
-                found.append(f"{alias}.{field_} as {_q(key + name)}")
-                sets.append(f"{_q(key + name)} = case when {_unread(column, 'c.')}"
-                            f" then f.{_q(key + name)} else c.{_q(key + name)} end")
+                found.append(f"{alias}.{field_} as {ident(key + name)}")
+                sets.append(f"{ident(key + name)} = case when {_unread(column, 'c.')}"
+                            f" then f.{ident(key + name)} else c.{ident(key + name)} end")
             continue
         joins.append(f"left join {_map_table(entity)} {alias} on {alias}.col = '{key}'"
-                     f" and {alias}.raw = c.{_q(key + '_raw')}")
-        found.append(f"{alias}.val as {_q(key)}")
-        sets.append(f"{_q(key)} = coalesce(c.{_q(key)},"
-                    f" f.{_q(key)}::{SQL_TYPES.get(column.kind, 'text')})")
+                     f" and {alias}.raw = c.{ident(key + '_raw')}")
+        found.append(f"{alias}.val as {ident(key)}")
+        sets.append(f"{ident(key)} = coalesce(c.{ident(key)},"
+                    f" f.{ident(key)}::{SQL_TYPES.get(column.kind, 'text')})")
         if key in maps.unreadable:
-            found.append(f"{alias}.err as {_q(key + '_err')}")
-            sets.append(f"{_q(key + '_err')} = f.{_q(key + '_err')}")
+            found.append(f"{alias}.err as {ident(key + '_err')}")
+            sets.append(f"{ident(key + '_err')} = f.{ident(key + '_err')}")
     await conn.execute(
         f"update {table} c set {', '.join(sets)}"
         f" from (select {', '.join(found)} from {table} c {' '.join(joins)}"

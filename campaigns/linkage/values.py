@@ -30,12 +30,13 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import NamedTuple
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType, ValidationResult
 
 from campaigns.linkage.spec import Kind
+from saikoku.core.era import ERAS, LAST_DAY, MEIJI, Era
+from saikoku.core.era import era_of as core_era_of
 
 __all__ = [
     "Phone",
@@ -55,8 +56,8 @@ __all__ = [
     "reader_for",
 ]
 
-MIN_YEAR = 1868
-MAX_YEAR = 2200
+MIN_YEAR = MEIJI.first.year
+MAX_YEAR = LAST_DAY.year
 MAX_YEN = 10**12
 MAX_INT = 2**31 - 1  # fits a PostgreSQL integer
 
@@ -146,23 +147,11 @@ def normalize_id(raw: str) -> str:
 # ---------------------------------------------------------------- eras, dates, years
 
 
-class _Era(NamedTuple):
-    name: str
-    first: date  # first day
-    last: date   # last day, inclusive
-
-
-_MEIJI = _Era("明治", date(1868, 1, 25), date(1912, 7, 30))
-_TAISHO = _Era("大正", date(1912, 7, 30), date(1926, 12, 25))
-_SHOWA = _Era("昭和", date(1926, 12, 25), date(1989, 1, 7))
-_HEISEI = _Era("平成", date(1989, 1, 8), date(2019, 4, 30))
-_REIWA = _Era("令和", date(2019, 5, 1), date(MAX_YEAR, 12, 31))
-
-_ERAS: dict[str, _Era] = {}
-for _era, _letter in ((_MEIJI, "m"), (_TAISHO, "t"), (_SHOWA, "s"), (_HEISEI, "h"),
-                      (_REIWA, "r")):
-    for _alias in (_era.name, _era.name[0], _letter, _letter.upper()):
-        _ERAS[_alias] = _era
+# Every spelling of each era: 令和, 令, R, r.
+_ERAS: dict[str, Era] = {
+    alias: era for era in ERAS
+    for alias in (era.name, era.name[0], era.letter, era.letter.lower())
+}
 
 _ERA = r"(明治|大正|昭和|平成|令和|[明大昭平令MTSHRmtshr])"
 _ERA_YEAR = r"(元|[0-9]{1,3})"  # three digits: 令和 runs on to 2200 (令和182年)
@@ -181,7 +170,7 @@ _TIME_COLON = re.compile(r"(?: |T)([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?$")
 _TIME_KANJI = re.compile(r"(?: |(?<=[日)]))([0-9]{1,2})時(?:([0-9]{1,2})分(?:([0-9]{1,2})秒)?)?$")
 
 
-def _era_year(era: _Era, year_text: str) -> int:
+def _era_year(era: Era, year_text: str) -> int:
     """Era year n (or 元) → Gregorian year, checked against the years the era covers."""
     n = 1 if year_text == "元" else int(year_text)
     year = era.first.year + n - 1
@@ -193,10 +182,10 @@ def _era_year(era: _Era, year_text: str) -> int:
 def era_of(day: date) -> tuple[str, int]:
     """The era a date is written in and its year there: 2026-11-26 → ("令和", 8). On the day
     an era began, the new one (the writer's side of the overlap `_era_date` accepts)."""
-    for era in (_REIWA, _HEISEI, _SHOWA, _TAISHO, _MEIJI):
-        if era.first <= day:
-            return era.name, day.year - era.first.year + 1
-    raise ValueError(OUTSIDE_ERA)
+    found = core_era_of(day)
+    if found is None:
+        raise ValueError(OUTSIDE_ERA)
+    return found[0].name, found[1]
 
 
 def _make_date(year: int, month: str, day: str) -> date:

@@ -8,7 +8,7 @@ from dialer.pacing.predictive import Predictive
 from dialer.pacing.settings import PacingSettings
 from dialer.pacing.snapshot import Pacer
 from dialer.pacing.vicidial import VicidialAdaptAverage
-from saikoku.errors import ConfigurationError
+from saikoku.core.errors import ConfigurationError
 
 POLICY_NAMES = ("progressive", "fixed:<ratio>", "vicidial", "pi", "predictive", "preview")
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from saikoku.errors import ConfigurationError
+from saikoku.core.errors import ConfigurationError
 
 # The rule, whatever an admin sets: abandoned / live answers over 24 h stays at most 3 %.
 RULE_CAP_PCT = 3.0
@@ -80,8 +80,15 @@ class PacingSettings(BaseModel):
         return self
 
 
+class InvalidPacing(ConfigurationError):
+    """Pacing knobs that cannot be used; the message names each bad knob and why."""
+
+    http_status = 400
+    code = "bad_pacing"
+
+
 def pacing_settings(**values: Any) -> PacingSettings:
-    """PacingSettings, or a ConfigurationError naming each bad knob and why."""
+    """PacingSettings, or InvalidPacing naming each bad knob and why."""
     try:
         return PacingSettings(**values)
     except ValidationError as exc:
@@ -89,4 +96,4 @@ def pacing_settings(**values: Any) -> PacingSettings:
             f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
             for err in exc.errors()
         )
-        raise ConfigurationError(f"invalid pacing settings: {problems}") from None
+        raise InvalidPacing(f"invalid pacing settings: {problems}") from None

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dialer.pacing.settings import MIN_RING_TIMEOUT_S
-from saikoku.errors import ConfigurationError
+from saikoku.core.errors import ConfigurationError
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 

@@ -1,1 +1,2 @@
-"""The HTTP side of the service: logins and sessions, the JSON API, and (later) the pages."""
+"""The HTTP side of the service: the aiohttp application and its lifecycle, logins, the JSON
+API, the operator's desktop socket and the pages."""

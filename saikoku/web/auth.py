@@ -6,24 +6,22 @@ answered with a short message that reveals nothing (no personal data, no which-p
 from __future__ import annotations
 
 import hmac
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import asyncpg
 import structlog
 from aiohttp import web
 
-from saikoku import audit
-from saikoku.passwords import verify_password
-from saikoku.settings import Settings
-from saikoku.web import sessions
+from saikoku.config.settings import Settings
+from saikoku.core.errors import BadRequest
 from saikoku.web.keys import POOL, SETTINGS, USER
-from saikoku.web.responses import json_error
+from saikoku.web.responses import Handler, json_error
+from store import accounts, audit, sessions
+from store.passwords import verify_password
 
 log = structlog.get_logger(__name__)
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 CSRF_HEADER = "X-CSRF-Token"
 # Paths that answer without a session.
@@ -101,50 +99,34 @@ async def login(request: web.Request) -> web.Response:
         body = await request.json()
         tenant, login_id, password = (str(body[k]) for k in ("tenant", "login", "password"))
     except (ValueError, KeyError, TypeError):
-        return json_error(400, "bad_request", "tenant, login and password are required")
+        raise BadRequest("tenant, login and password are required") from None
     async with pool.acquire() as conn, conn.transaction():
-        user = await conn.fetchrow(
-            "select u.id, u.tenant_id, u.password_hash, u.role, u.display_name,"
-            " coalesce(u.locked_until > now(), false) as locked"
-            " from users u join tenants t on t.id = u.tenant_id"
-            " where t.code = $1 and u.login_id = $2 and u.disabled_at is null for update of u",
-            tenant, login_id,
-        )
-        good = verify_password(user["password_hash"] if user else None, password)
+        user = await accounts.lock_for_login(conn, tenant, login_id)
+        good = verify_password(user.password_hash if user else None, password)
         if user is None:
             return json_error(401, "bad_login", _BAD_LOGIN)
-        actor = audit.Actor(user["tenant_id"], user["id"], login_id, request.remote)
-        if user["locked"] or not good:
-            await _count_failure(conn, user["id"], settings)
+        actor = audit.Actor(user.tenant_id, user.user_id, login_id, request.remote)
+        if user.locked or not good:
+            await accounts.count_failed_login(conn, user.user_id,
+                                              lock_after=settings.login_lock_after,
+                                              lock_minutes=settings.login_lock_minutes)
             await audit.record(conn, actor, "login_failed",
-                               reason="locked" if user["locked"] else "bad_password")
+                               reason="locked" if user.locked else "bad_password")
             return json_error(401, "bad_login", _BAD_LOGIN)
-        await conn.execute(
-            "update users set failed_logins = 0, locked_until = null where id = $1", user["id"]
-        )
+        await accounts.clear_failed_logins(conn, user.user_id)
         token, csrf = await sessions.open_session(
-            conn, user["tenant_id"], user["id"], request.remote,
+            conn, user.tenant_id, user.user_id, request.remote,
             timedelta(hours=settings.session_max_hours),
         )
         await audit.record(conn, actor, "login")
     response = web.json_response(
-        {"role": user["role"], "display_name": user["display_name"], "csrf_token": csrf}
+        {"role": user.role, "display_name": user.display_name, "csrf_token": csrf}
     )
     response.set_cookie(
         sessions.COOKIE, token, httponly=True, samesite="Strict",
         secure=settings.web_cookie_secure, path="/",
     )
     return response
-
-
-async def _count_failure(conn: asyncpg.Connection, user_id: Any, settings: Settings) -> None:
-    await conn.execute(
-        "update users set failed_logins = failed_logins + 1,"
-        " locked_until = case when failed_logins + 1 >= $2"
-        "   then now() + make_interval(mins => $3) else locked_until end"
-        " where id = $1",
-        user_id, settings.login_lock_after, settings.login_lock_minutes,
-    )
 
 
 async def logout(request: web.Request) -> web.Response:

@@ -16,9 +16,9 @@ import structlog
 from aiohttp import WSMsgType, web
 
 from ari_bridge.call_center import CallCenter
+from campaigns.person_card import open_call_card
 from dialer.operators import Change, Operator, OperatorState
-from saikoku import audit
-from saikoku.web.person_card import open_card
+from store import audit
 
 log = structlog.get_logger(__name__)
 
@@ -70,12 +70,7 @@ class DeskHub:
         if attempt_id is None:
             return None
         async with self._pool.acquire() as conn:
-            person_id = await conn.fetchval(
-                "select person_id from call_attempts where id = $1 and tenant_id = $2",
-                attempt_id, operator.tenant_id)
-            if person_id is None:
-                return None
-            return await open_card(conn, actor, person_id, reason=reason, attempt_id=attempt_id)
+            return await open_call_card(conn, actor, attempt_id, reason=reason)
 
     @staticmethod
     def _state_message(operator: Operator | None) -> dict[str, Any]:

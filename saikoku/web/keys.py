@@ -1,17 +1,30 @@
-"""Typed keys for what the application and each request carry."""
+"""Typed keys for what the application and each request carry: the one place they are made."""
 
 from __future__ import annotations
 
 import asyncpg
 from aiohttp import web
 
+from ari_bridge.call_center import CallCenter
+from ari_bridge.client import AriClient
+from ari_bridge.stream import AriEventStream
 from campaigns.policy import ContactPolicy
+from dialer.ami import AmiClient
 from dialer.calls import CallPlacer
-from saikoku.settings import Settings
-from saikoku.web.sessions import SessionUser
+from dialer.preview import PreviewDialer
+from saikoku.config.settings import Settings
+from saikoku.web.desk_hub import DeskHub
+from store.sessions import SessionUser
 
 SETTINGS = web.AppKey("settings", Settings)
-POOL = web.AppKey("pool", asyncpg.Pool)
-USER = web.RequestKey("user", SessionUser)
-PLACER = web.AppKey("placer", CallPlacer)
 CONTACT_POLICY = web.AppKey("contact_policy", ContactPolicy)
+POOL = web.AppKey("pool", asyncpg.Pool)
+AMI = web.AppKey("ami", AmiClient)
+ARI = web.AppKey("ari", AriClient)
+ARI_EVENTS = web.AppKey("ari_events", AriEventStream)
+PLACER = web.AppKey("placer", CallPlacer)
+CALL_CENTER = web.AppKey("call_center", CallCenter)
+PREVIEW = web.AppKey("preview", PreviewDialer)
+DESK_HUB = web.AppKey("desk_hub", DeskHub)
+
+USER = web.RequestKey("user", SessionUser)

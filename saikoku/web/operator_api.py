@@ -5,27 +5,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import structlog
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from ari_bridge.call_center import CallCenter
 from campaigns import outcomes
-from campaigns.outcomes import Outcome, OutcomeError
-from campaigns.policy import TOKYO
-from dialer.operators import OperatorState, OperatorStateError
-from saikoku import audit
-from saikoku.errors import NotReadyError, PbxError
+from campaigns.outcomes import Outcome
+from campaigns.person_card import open_card_on_call
+from dialer.operators import OperatorState
+from saikoku.core.errors import Conflict, Forbidden
+from saikoku.core.tokyo import TOKYO
 from saikoku.web.auth import actor_of, require_role
-from saikoku.web.desk_hub import DeskHub
-from saikoku.web.keys import POOL, USER
-from saikoku.web.person_card import open_card
-from saikoku.web.responses import json_error, json_ok, parse_body, path_uuid
-
-log = structlog.get_logger(__name__)
-
-CALL_CENTER = web.AppKey("call_center", CallCenter)
-DESK_HUB = web.AppKey("desk_hub", DeskHub)
+from saikoku.web.keys import CALL_CENTER, DESK_HUB, POOL, USER
+from saikoku.web.responses import json_ok, parse_body, path_uuid
 
 
 class ReadyBody(BaseModel):
@@ -53,15 +44,9 @@ async def get_state(request: web.Request) -> web.Response:
 async def sign_in(request: web.Request) -> web.Response:
     user = request[USER]
     if not user.phone_endpoint:
-        return json_error(409, "no_phone",
-                          "電話機が割り当てられていません。管理者に連絡してください。")
-    try:
-        await request.app[CALL_CENTER].sign_in(user.user_id, user.tenant_id, user.phone_endpoint)
-    except OperatorStateError as exc:
-        return json_error(409, "wrong_state", str(exc))
-    except (PbxError, NotReadyError) as exc:
-        log.warning("operator_phone_call_failed", error=str(exc))
-        return json_error(503, "pbx_unavailable", "電話機を呼び出せませんでした。")
+        raise Conflict("電話機が割り当てられていません。管理者に連絡してください。",
+                       code="no_phone")
+    await request.app[CALL_CENTER].sign_in(user.user_id, user.tenant_id, user.phone_endpoint)
     return _state(request)
 
 
@@ -72,14 +57,9 @@ async def set_ready(request: web.Request) -> web.Response:
     operator = center.desk.get(user.user_id)
     if (body.ready and operator is not None and operator.state is OperatorState.WRAP_UP
             and operator.last_attempt_id is not None
-            and not await request.app[POOL].fetchval(
-                "select exists (select 1 from outcomes where attempt_id = $1)",
-                operator.last_attempt_id)):
-        return json_error(409, "outcome_missing", "応対結果を保存してください。")
-    try:
-        await center.set_ready(user.user_id, body.ready, reason=body.reason)
-    except OperatorStateError as exc:
-        return json_error(409, "wrong_state", str(exc))
+            and not await outcomes.has_outcome(request.app[POOL], operator.last_attempt_id)):
+        raise Conflict("応対結果を保存してください。", code="outcome_missing")
+    await center.set_ready(user.user_id, body.ready, reason=body.reason)
     return _state(request)
 
 
@@ -88,7 +68,7 @@ async def desktop_socket(request: web.Request) -> web.StreamResponse:
     # Browsers send cookies with cross-site WebSocket handshakes: only our own pages may open it.
     origin = request.headers.get("Origin")
     if origin is not None and origin != f"{request.scheme}://{request.host}":
-        return json_error(403, "origin", "forbidden origin")
+        raise Forbidden("forbidden origin", code="origin")
     user = request[USER]
     return await request.app[DESK_HUB].serve(request, user.user_id, user.login,
                                              actor_of(request))
@@ -102,17 +82,8 @@ async def person_card(request: web.Request) -> web.Response:
     operator = request.app[CALL_CENTER].desk.get(user.user_id)
     attempt_id = operator.last_attempt_id if operator else None
     async with request.app[POOL].acquire() as conn:
-        on_call = attempt_id is not None and await conn.fetchval(
-            "select person_id = $2 from call_attempts where id = $1", attempt_id, person_id)
-        if not on_call:
-            await audit.record(conn, actor_of(request), "person_refused", object_type="person",
-                               object_id=person_id, person_id=person_id,
-                               reason="not on this operator's call")
-            return json_error(403, "forbidden", "この方の情報は表示できません。")
-        card = await open_card(conn, actor_of(request), person_id, reason="opened on desktop",
-                               attempt_id=attempt_id)
-    if card is None:
-        raise web.HTTPNotFound()
+        card = await open_card_on_call(conn, actor_of(request), person_id, attempt_id,
+                                       reason="opened on desktop")
     return json_ok(card)
 
 
@@ -120,17 +91,14 @@ async def person_card(request: web.Request) -> web.Response:
 async def save_outcome(request: web.Request) -> web.Response:
     body = await parse_body(request, Outcome)
     async with request.app[POOL].acquire() as conn:
-        try:
-            await outcomes.save(conn, actor_of(request), body, datetime.now(TOKYO))
-        except OutcomeError as exc:
-            return json_error(409, "outcome_refused", str(exc))
+        await outcomes.save(conn, actor_of(request), body, datetime.now(TOKYO))
     return json_ok({"saved": True, "attempt_id": body.attempt_id})
 
 
 @require_role("operator")
 async def end_call(request: web.Request) -> web.Response:
     if not await request.app[CALL_CENTER].end_call(request[USER].user_id):
-        return json_error(409, "no_call", "通話中ではありません。")
+        raise Conflict("通話中ではありません。", code="no_call")
     return _state(request)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from saikoku.web.auth import Handler
+from saikoku.web.responses import Handler
 
 STATIC = Path(__file__).with_name("static")
 

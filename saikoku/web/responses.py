@@ -1,16 +1,25 @@
 """JSON in and out: bodies validated by pydantic models, answers that turn uuids and times
-into text, errors as {"error", "message"} that never echo what was sent."""
+into text, and every error as {"error", "message"} that never echoes what was sent. Domain
+errors carry their HTTP status and code (saikoku.core.errors); `error_middleware` maps them
+here, once, for every route."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
+import structlog
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from saikoku.core.errors import BadRequest, NotFound, SaikokuError
+
+log = structlog.get_logger(__name__)
+
 M = TypeVar("M", bound=BaseModel)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def json_ok(value: Any, status: int = 200) -> web.Response:
@@ -23,12 +32,34 @@ def json_error(status: int, code: str, message: str, **extra: Any) -> web.Respon
     return json_ok({"error": code, "message": message, **extra}, status=status)
 
 
+class InvalidBody(BadRequest):
+    """A body that does not fit its model; `detail` names each wrong field."""
+
+    def __init__(self, detail: list[dict[str, str]]) -> None:
+        super().__init__("invalid request body")
+        self.detail = detail
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except InvalidBody as exc:
+        return json_error(exc.http_status, exc.code, str(exc), detail=exc.detail)
+    except SaikokuError as exc:
+        if exc.http_status < 500:
+            return json_error(exc.http_status, exc.code, str(exc))
+        log.warning("request_failed", code=exc.code, method=request.method, path=request.path,
+                    error=str(exc))
+        return json_error(exc.http_status, exc.code, exc.public_message)
+
+
 def path_uuid(request: web.Request, name: str) -> UUID:
     """The `{name}` part of the route as a UUID; anything else is a 404."""
     try:
         return UUID(request.match_info[name])
     except ValueError:
-        raise web.HTTPNotFound() from None
+        raise NotFound("not found") from None
 
 
 async def parse_body(request: web.Request, model: type[M]) -> M:
@@ -37,15 +68,7 @@ async def parse_body(request: web.Request, model: type[M]) -> M:
         raw = await request.json() if request.can_read_body else {}
         return model.model_validate(raw)
     except ValidationError as exc:
-        detail = [{"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
-                  for e in exc.errors(include_input=False)]
-        raise web.HTTPBadRequest(
-            text=json.dumps({"error": "bad_request", "message": "invalid request body",
-                             "detail": detail}, ensure_ascii=False),
-            content_type="application/json",
-        ) from None
+        raise InvalidBody([{"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
+                           for e in exc.errors(include_input=False)]) from None
     except ValueError:
-        raise web.HTTPBadRequest(
-            text='{"error": "bad_request", "message": "the body is not JSON"}',
-            content_type="application/json",
-        ) from None
+        raise BadRequest("the body is not JSON") from None

@@ -17,8 +17,8 @@ from playwright.async_api import async_playwright, expect
 
 from campaigns import outcomes
 from campaigns.outcomes import Outcome
-from campaigns.policy import TOKYO
-from saikoku import audit
+from saikoku.core.tokyo import TOKYO
+from store import audit
 from tests.web.conftest import PASSWORD, add_user, tenant_code, web_client  # noqa: F401
 
 CHROMIUM = shutil.which("chromium")

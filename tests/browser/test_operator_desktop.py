@@ -20,10 +20,10 @@ from playwright.async_api import async_playwright, expect
 
 from campaigns.linkage.importer import import_files
 from campaigns.planning import Scope, plan
-from campaigns.policy import TOKYO
-from saikoku.passwords import hash_password
-from saikoku.rig import ROOT, SippPhone
+from saikoku.core.tokyo import TOKYO
+from saikoku.devtools.rig import ROOT, SippPhone
 from saikoku.web.keys import POOL
+from store.passwords import hash_password
 from tests.db.linkage_files import small_export
 from tests.pbx.conftest import BASE_URL, wait_endpoint
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from campaigns.policy import TOKYO
-from saikoku.bench_planning import run
-from saikoku.settings import Settings
+from saikoku.config.settings import Settings
+from saikoku.core.tokyo import TOKYO
+from saikoku.devtools.bench_planning import run
 
 
 async def test_the_bench_ward_touches_the_rules(settings: Settings, migrated_database: str) -> None:

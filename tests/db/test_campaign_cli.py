@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 
 from campaigns.linkage.importer import import_files
-from saikoku.cli import main
+from saikoku.cli.main import main
 from tests.db.linkage_files import small_export
 
 

@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 
 from campaigns.lifecycle import TransitionError, transition
-from campaigns.policy import TOKYO
 from campaigns.targets import next_targets
+from saikoku.core.tokyo import TOKYO
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=TOKYO)   # a Thursday morning: calling hours
 

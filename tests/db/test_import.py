@@ -12,7 +12,7 @@ import pytest
 
 from campaigns.linkage.importer import import_files
 from campaigns.linkage.spec import ENTITIES
-from campaigns.linkage.synth import write_synthetic_ward
+from saikoku.devtools.synth import write_synthetic_ward
 from store.db import create_pool
 from tests.db.linkage_files import (
     BILLS_HEADER,

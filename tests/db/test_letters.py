@@ -18,8 +18,8 @@ from pypdf import PdfReader
 from campaigns.letters.batch import BatchRequest, BatchResult, LettersRefused, make_batch
 from campaigns.letters.content import Sender
 from campaigns.linkage.importer import import_files
-from campaigns.linkage.synth import write_synthetic_ward
-from campaigns.policy import TOKYO
+from saikoku.core.tokyo import TOKYO
+from saikoku.devtools.synth import write_synthetic_ward
 from tests.db.linkage_files import small_export
 from tests.db.test_campaign_cli import run_cli
 

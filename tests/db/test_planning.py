@@ -12,7 +12,7 @@ import pytest
 from campaigns.lifecycle import TransitionError
 from campaigns.linkage.importer import import_files
 from campaigns.planning import Scope, plan, preview
-from campaigns.policy import TOKYO
+from saikoku.core.tokyo import TOKYO
 from store.db import foreign_key_checks_off
 from tests.db.linkage_files import small_export
 

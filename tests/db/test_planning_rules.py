@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 
 from campaigns.planning import LETTER, Preview, Scope, plan, preview
-from campaigns.policy import TOKYO
+from saikoku.core.tokyo import TOKYO
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=TOKYO)
 

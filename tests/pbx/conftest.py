@@ -10,9 +10,10 @@ import pytest
 from aiohttp import web
 
 from campaigns.policy import around_the_clock
-from saikoku.app import AMI, ARI, ARI_EVENTS, create_app
-from saikoku.rig import SippPhone, deploy
-from saikoku.settings import Settings
+from saikoku.config.settings import Settings
+from saikoku.devtools.rig import SippPhone, deploy
+from saikoku.web.app import create_app
+from saikoku.web.keys import AMI, ARI, ARI_EVENTS
 
 BASE_URL = web.AppKey("test_base_url", str)
 

@@ -13,8 +13,8 @@ import aiohttp
 import asyncpg
 from aiohttp import web
 
-from saikoku.passwords import hash_password
 from saikoku.web.keys import POOL
+from store.passwords import hash_password
 from tests.pbx.conftest import BASE_URL, wait_endpoint
 
 PASSWORD = "operator-pass-123"

@@ -15,9 +15,8 @@ import pytest
 from aiohttp import web
 
 from dialer.calls import Callee, DialOptions
-from saikoku.rig import SippPhone
-from saikoku.web.keys import PLACER, POOL
-from saikoku.web.operator_api import CALL_CENTER
+from saikoku.devtools.rig import SippPhone
+from saikoku.web.keys import CALL_CENTER, PLACER, POOL
 from tests.pbx.desk import Desk, signed_in
 from tests.pbx.test_campaign_run import running_campaign
 

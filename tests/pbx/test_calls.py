@@ -12,7 +12,7 @@ from aiohttp import web
 from dialer import attempts
 from dialer.attempts import Attempt
 from dialer.calls import DialOptions
-from saikoku.rig import SippPhone
+from saikoku.devtools.rig import SippPhone
 from saikoku.web.keys import PLACER, POOL
 from tests.pbx.conftest import wait_trunk
 

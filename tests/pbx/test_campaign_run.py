@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from campaigns.lifecycle import transition
-from saikoku.rig import SippPhone
+from saikoku.devtools.rig import SippPhone
 from saikoku.web.keys import POOL
 from tests.pbx.desk import signed_in
 

@@ -21,8 +21,8 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from saikoku.rig import ROOT, SippPhone
-from saikoku.settings import Settings
+from saikoku.config.settings import Settings
+from saikoku.devtools.rig import ROOT, SippPhone
 from saikoku.web.keys import POOL
 from tests.pbx.conftest import free_tcp_port, wait_endpoint
 from tests.pbx.desk import signed_in

@@ -12,9 +12,8 @@ import aiohttp
 from aiohttp import web
 
 from dialer.calls import DialOptions
-from saikoku.app import AMI, ARI_EVENTS
-from saikoku.rig import deploy
-from saikoku.web.keys import PLACER
+from saikoku.devtools.rig import deploy
+from saikoku.web.keys import AMI, ARI_EVENTS, PLACER
 from tests.pbx.conftest import BASE_URL, wait_trunk
 
 

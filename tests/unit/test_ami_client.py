@@ -6,7 +6,7 @@ import pytest
 
 from dialer.ami import AmiClient, AmiConfig
 from dialer.ami_messages import OriginateOutcome, OriginateRequest
-from saikoku.supervision import State
+from saikoku.core.supervision import State
 from tests.unit.fake_ami import FakeAmi, finish_originate, queue_originate, send_event
 
 

@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestServer
 from ari_bridge.client import AriClient
 from ari_bridge.events import ChannelDestroyed, StasisStart, UnhandledEvent, parse_event
 from ari_bridge.stream import AriEventStream, AriStreamConfig
-from saikoku.errors import AriError, NotReadyError
+from saikoku.core.errors import AriError, NotReadyError
 
 CHANNEL = {"id": "a-1", "name": "PJSIP/trunk-0001", "state": "Up",
            "caller": {"number": "0312345678", "name": ""}}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from saikoku.bench_pbx import rtp_counts
+from saikoku.devtools.bench_pbx import rtp_counts
 
 # As Asterisk 22 prints `pjsip show channelstats` (one bridged, one unbridged channel), with
 # its runs of spaces squeezed to fit our line length.

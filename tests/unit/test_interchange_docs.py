@@ -5,8 +5,8 @@ import tempfile
 from pathlib import Path
 
 from campaigns.linkage.docs import write_docs
-from campaigns.linkage.synth import write_synthetic_ward
-from saikoku.linkage_cli import DOC_EXAMPLE_PEOPLE, DOC_EXAMPLE_SEED
+from saikoku.cli.dev import DOC_EXAMPLE_PEOPLE, DOC_EXAMPLE_SEED
+from saikoku.devtools.synth import write_synthetic_ward
 
 COMMITTED = Path(__file__).resolve().parents[2] / "docs" / "interchange"
 

@@ -14,7 +14,7 @@ from dialer.pacing.predictive import Predictive
 from dialer.pacing.settings import pacing_settings
 from dialer.pacing.snapshot import PacingSnapshot
 from dialer.pacing.vicidial import VicidialAdaptAverage
-from saikoku.errors import ConfigurationError
+from saikoku.core.errors import ConfigurationError
 
 
 def floor(**values: object) -> PacingSnapshot:

@@ -4,11 +4,11 @@ from pathlib import Path
 import pytest
 import structlog
 
-from saikoku.errors import ConfigurationError
-from saikoku.logs import drop_personal_fields
-from saikoku.pbx_conf import SOURCE_DIR, phone_secret, render, write_conf
-from saikoku.settings import Settings, load_settings
-from saikoku.supervision import Backoff
+from saikoku.config.logs import drop_personal_fields
+from saikoku.config.settings import Settings, load_settings
+from saikoku.core.errors import ConfigurationError
+from saikoku.core.supervision import Backoff
+from saikoku.pbx.conf import SOURCE_DIR, phone_secret, render, write_conf
 
 SECRETS = {
     "ami_secret": "ami-secret-123", "ari_password": "ari-secret-123",

@@ -18,7 +18,7 @@ from dialer.sim.engine import simulate_day
 from dialer.sim.metrics import day_metrics
 from dialer.sim.run import DAY_S, LaterDay, replicate_days
 from dialer.sim.scenario import SCENARIO_DIR, Scenario, load_scenario
-from saikoku.errors import ConfigurationError
+from saikoku.core.errors import ConfigurationError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from campaigns.linkage import synth, synth_data
 from campaigns.linkage.spec import ENTITIES, TAX_TYPE, Entity, Kind
-from campaigns.linkage.synth import write_synthetic_ward
+from saikoku.devtools import synth, synth_data
+from saikoku.devtools.synth import write_synthetic_ward
 
 PEOPLE = 2000
 Rows = list[dict[str, str]]

@@ -10,9 +10,9 @@ import asyncpg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from saikoku.app import create_app
-from saikoku.passwords import hash_password
-from saikoku.settings import Settings
+from saikoku.config.settings import Settings
+from saikoku.web.app import create_app
+from store.passwords import hash_password
 
 PASSWORD = "correct-horse-battery"
 

@@ -13,8 +13,8 @@ from aiohttp.test_utils import TestClient
 
 from campaigns import outcomes
 from campaigns.outcomes import Outcome, OutcomeError
-from campaigns.policy import TOKYO
-from saikoku import audit
+from saikoku.core.tokyo import TOKYO
+from store import audit
 from tests.web.conftest import add_user, log_in
 
 Client = TestClient[Any, Any]

@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import aiohttp
 
-from ari_bridge.stream import AriEventStream, AriStreamConfig
-from dialer.ami import AmiClient, AmiConfig
-from saikoku.errors import NotReadyError
-from saikoku.settings import Settings
+from ari_bridge.stream import AriEventStream
+from dialer.ami import AmiClient
+from saikoku.config.settings import Settings
+from saikoku.core.errors import NotReadyError
+from saikoku.pbx.connect import ami_config, ari_stream_config
 
 
 async def wait_pbx_ready(settings: Settings, timeout_s: float) -> None:
-    ami = AmiClient(
-        AmiConfig(
-            host=settings.ami_host, port=settings.ami_port, username=settings.ami_user,
-            secret=settings.ami_secret.get_secret_value(), backoff_cap_s=1.0,
-        )
-    )
-    password = settings.ari_password.get_secret_value()
+    ami = AmiClient(ami_config(settings, backoff_cap_s=1.0))
     async with aiohttp.ClientSession() as session:
-        stream = AriEventStream(
-            session,
-            AriStreamConfig(ws_url=settings.ari_ws_url, app=settings.ari_app + "-probe",
-                            user=settings.ari_user, password=password, backoff_cap_s=1.0),
-        )
+        stream = AriEventStream(session, ari_stream_config(
+            settings, app=settings.ari_app + "-probe", backoff_cap_s=1.0))
         ami.start()
         stream.start()
         try:

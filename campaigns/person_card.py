@@ -14,7 +14,8 @@ from uuid import UUID
 
 import asyncpg
 
-from saikoku import audit
+from saikoku.core.errors import Forbidden, NotFound
+from store import audit
 
 PERSON_SQL = """
 select id, name, name_kana, birth_date, postal_code, address, delinquency_category
@@ -100,4 +101,36 @@ async def open_card(
         await audit.record(conn, actor, "person_viewed", object_type="person",
                            object_id=person_id, person_id=person_id, reason=reason,
                            detail={"attempt_id": card["attempt_id"]})
+    return card
+
+
+async def open_call_card(
+    conn: asyncpg.Connection, actor: audit.Actor, attempt_id: UUID, *, reason: str
+) -> dict[str, Any] | None:
+    """The card of the person a call of the actor's tenant is with (None: no such call, or a
+    call with nobody known, such as an unmatched inbound number)."""
+    person_id: UUID | None = await conn.fetchval(
+        "select person_id from call_attempts where id = $1 and tenant_id = $2",
+        attempt_id, actor.tenant_id)
+    if person_id is None:
+        return None
+    return await open_card(conn, actor, person_id, reason=reason, attempt_id=attempt_id)
+
+
+async def open_card_on_call(
+    conn: asyncpg.Connection, actor: audit.Actor, person_id: UUID, attempt_id: UUID | None,
+    *, reason: str,
+) -> dict[str, Any]:
+    """The card of `person_id` only if `attempt_id` is the actor's call with that person; any
+    other ask is refused and the refusal access-logged."""
+    on_call = attempt_id is not None and await conn.fetchval(
+        "select person_id = $2 from call_attempts where id = $1", attempt_id, person_id)
+    if not on_call:
+        await audit.record(conn, actor, "person_refused", object_type="person",
+                           object_id=person_id, person_id=person_id,
+                           reason="not on this operator's call")
+        raise Forbidden("この方の情報は表示できません。")
+    card = await open_card(conn, actor, person_id, reason=reason, attempt_id=attempt_id)
+    if card is None:
+        raise NotFound("この方の情報はありません。")
     return card

@@ -13,10 +13,11 @@ import asyncpg
 from campaigns.letters.batch import BatchRequest, make_batch
 from campaigns.letters.content import Sender
 from campaigns.letters.selection import DEFAULT_AFTER_ATTEMPTS
-from campaigns.policy import TOKYO
-from saikoku.campaign_cli import _run, _user_id
-from saikoku.errors import ConfigurationError
-from saikoku.settings import Settings
+from saikoku.cli.common import SubParsers, run_in_tenant
+from saikoku.config.settings import Settings
+from saikoku.core.errors import ConfigurationError
+from saikoku.core.tokyo import TOKYO
+from store.accounts import active_user_id
 
 
 async def _campaign(conn: asyncpg.Connection, tenant_id: UUID, id_or_name: str) -> Any:
@@ -43,7 +44,7 @@ def letters_command(settings: Settings, args: argparse.Namespace) -> int:
     async def work(conn: asyncpg.Connection, tenant_id: UUID) -> dict[str, Any]:
         campaign = await _campaign(conn, tenant_id, args.campaign)
         if args.by:
-            by, login = await _user_id(conn, tenant_id, args.by), args.by
+            by, login = await active_user_id(conn, tenant_id, args.by), args.by
         else:
             by, login = campaign["created_by"], campaign["login_id"]
         division = await conn.fetchval("select name from tenants where id = $1", tenant_id)
@@ -54,10 +55,10 @@ def letters_command(settings: Settings, args: argparse.Namespace) -> int:
         result = await make_batch(conn, request, datetime.now(TOKYO))
         return result.as_dict()
 
-    return _run(settings, work, args.tenant)
+    return run_in_tenant(settings, work, args.tenant)
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(sub: SubParsers) -> None:
     parser = sub.add_parser("letters", help="render a campaign's reminder letters (催告書)")
     parser.add_argument("--campaign", required=True, help="campaign id or name")
     parser.add_argument("--tenant", default="tax")

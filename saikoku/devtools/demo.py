@@ -23,17 +23,17 @@ from campaigns import outcomes
 from campaigns.lifecycle import TransitionError, transition
 from campaigns.linkage.importer import import_files
 from campaigns.linkage.spec import ENTITIES
-from campaigns.linkage.synth import write_synthetic_ward
 from campaigns.outcomes import Outcome, OutcomeError
 from campaigns.planning import Scope, plan
-from campaigns.policy import TOKYO, around_the_clock
+from campaigns.policy import around_the_clock
 from dialer.operators import OperatorState
-from saikoku import audit
-from saikoku.app import AMI, ARI_EVENTS, create_app
-from saikoku.passwords import hash_password
-from saikoku.settings import Settings
-from saikoku.web.keys import POOL
-from saikoku.web.operator_api import CALL_CENTER
+from saikoku.config.settings import Settings
+from saikoku.core.tokyo import TOKYO
+from saikoku.devtools.synth import write_synthetic_ward
+from saikoku.web.app import create_app
+from saikoku.web.keys import AMI, ARI_EVENTS, CALL_CENTER, POOL
+from store import audit
+from store.passwords import hash_password
 
 TENANT = ("demo_tax", "デモ区 税務課 納税係")
 DEMO_PACING = '{"mode": "predictive", "ring_timeout_s": 15, "amd_enabled": true, "cps_limit": 5}'

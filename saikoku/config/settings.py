@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from saikoku.errors import ConfigurationError
+from saikoku.core.errors import ConfigurationError
 
 ENV_PREFIX = "SAIKOKU_"
 

@@ -13,9 +13,6 @@ with the figures: the machine may be shared."""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
 import os
 import statistics
 import time
@@ -26,10 +23,10 @@ from uuid import UUID
 import asyncpg
 
 from campaigns.planning import Scope, plan, preview
-from campaigns.policy import TOKYO
 from campaigns.targets import next_targets
-from saikoku.linkage_cli import batch_pool
-from saikoku.settings import Settings
+from saikoku.config.settings import Settings
+from saikoku.core.tokyo import TOKYO
+from store.db import batch_pool
 
 WARD_SQL = """
 with p as (
@@ -79,7 +76,7 @@ def spread(seconds: list[float]) -> dict[str, float]:
 
 async def run(settings: Settings, people: int, repeat: int = 1,
               now: datetime | None = None) -> dict[str, Any]:
-    pool = await batch_pool(settings)
+    pool = await batch_pool(settings.database_url)
     try:
         code = f"bench_plan_{time.time_ns()}"
         tenant = await pool.fetchval(
@@ -134,17 +131,3 @@ async def _claims(conn: asyncpg.Connection, campaign: UUID, now: datetime, repea
         await next_targets(conn, campaign, CLAIM_BATCH, now, worker="bench")
         timings.append(time.perf_counter() - started)
     return timings
-
-
-def bench_planning_command(settings: Settings | None, args: argparse.Namespace) -> int:
-    assert settings is not None
-    print(json.dumps(asyncio.run(run(settings, args.people, args.repeat)), ensure_ascii=False))
-    return 0
-
-
-def add_command(bench: Any) -> None:
-    parser = bench.add_parser("planning", help="preview and plan N synthetic people, JSON out")
-    parser.add_argument("--people", type=int, default=22_000)
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="time preview and plan this many times each (default 3)")
-    parser.set_defaults(run=bench_planning_command)

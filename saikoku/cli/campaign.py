@@ -1,24 +1,22 @@
-"""CLI for campaigns: create, preview, plan, move through the lifecycle, list. JSON out, so
-the same answers serve a script and the supervisor console to come."""
+"""`saikoku campaign`: create, preview, plan, move through the lifecycle, list. JSON out."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
+from campaigns.catalog import create_campaign, list_campaigns
 from campaigns.lifecycle import transition
-from campaigns.planning import PRIORITY_KEYS, Scope, plan, preview
-from campaigns.policy import TOKYO
-from saikoku.errors import ConfigurationError
-from saikoku.linkage_cli import batch_pool, tenant_id_for
-from saikoku.settings import Settings
+from campaigns.planning import Scope, plan, preview
+from saikoku.cli.common import SubParsers, run_in_tenant
+from saikoku.config.settings import Settings
+from saikoku.core.tokyo import TOKYO
+from store.accounts import active_user_id
+from store.audit import Actor
 
 
 def _scope(args: argparse.Namespace) -> Scope:
@@ -32,86 +30,47 @@ def _scope(args: argparse.Namespace) -> Scope:
     )
 
 
-def _run(
-    settings: Settings, work: Callable[[asyncpg.Connection, UUID], Awaitable[Any]], tenant: str
-) -> int:
-    async def go() -> Any:
-        pool = await batch_pool(settings)
-        try:
-            tenant_id = await tenant_id_for(pool, tenant)
-            async with pool.acquire() as conn:
-                return await work(conn, tenant_id)
-        finally:
-            await pool.close()
-
-    print(json.dumps(asyncio.run(go()), ensure_ascii=False, default=str))
-    return 0
-
-
-async def _user_id(conn: asyncpg.Connection, tenant_id: UUID, login: str) -> UUID:
-    user: UUID | None = await conn.fetchval(
-        "select id from users where tenant_id = $1 and login_id = $2 and disabled_at is null",
-        tenant_id, login,
-    )
-    if user is None:
-        raise ConfigurationError(f"no active user {login!r} in this tenant")
-    return user
-
-
 def create_command(settings: Settings, args: argparse.Namespace) -> int:
     async def work(conn: asyncpg.Connection, tenant_id: UUID) -> dict[str, Any]:
-        by = await _user_id(conn, tenant_id, args.by)
-        campaign_id = await conn.fetchval(
-            "insert into campaigns (tenant_id, name, tax_scope, created_by)"
-            " values ($1, $2, $3, $4) returning id",
-            tenant_id, args.name, list(_scope(args).tax_types), by,
-        )
+        by = Actor(tenant_id, await active_user_id(conn, tenant_id, args.by), args.by)
+        campaign_id = await create_campaign(conn, by, args.name, list(_scope(args).tax_types))
         return {"campaign_id": campaign_id, "status": "draft"}
 
-    return _run(settings, work, args.tenant)
+    return run_in_tenant(settings, work, args.tenant)
 
 
 def preview_command(settings: Settings, args: argparse.Namespace) -> int:
     async def work(conn: asyncpg.Connection, tenant_id: UUID) -> dict[str, object]:
         return (await preview(conn, tenant_id, _scope(args), datetime.now(TOKYO))).as_dict()
 
-    return _run(settings, work, args.tenant)
+    return run_in_tenant(settings, work, args.tenant)
 
 
 def plan_command(settings: Settings, args: argparse.Namespace) -> int:
     async def work(conn: asyncpg.Connection, tenant_id: UUID) -> dict[str, object]:
         order = args.priority.split(",") if args.priority else None
-        if order and (len(set(order)) != len(order) or not set(order) <= set(PRIORITY_KEYS)):
-            raise ConfigurationError(f"--priority: each of {', '.join(PRIORITY_KEYS)} at most once")
         summary = await plan(conn, tenant_id, UUID(args.campaign), _scope(args),
                              datetime.now(TOKYO), order)
         return summary.as_dict()
 
-    return _run(settings, work, args.tenant)
+    return run_in_tenant(settings, work, args.tenant)
 
 
 def transition_command(settings: Settings, args: argparse.Namespace) -> int:
     async def work(conn: asyncpg.Connection, tenant_id: UUID) -> dict[str, str]:
-        by = await _user_id(conn, tenant_id, args.by)
+        by = await active_user_id(conn, tenant_id, args.by)
         previous = await transition(conn, tenant_id, UUID(args.campaign), args.to, changed_by=by,
                                     reason=args.reason)
         return {"campaign_id": args.campaign, "from": previous, "to": args.to}
 
-    return _run(settings, work, args.tenant)
+    return run_in_tenant(settings, work, args.tenant)
 
 
 def list_command(settings: Settings, args: argparse.Namespace) -> int:
     async def work(conn: asyncpg.Connection, tenant_id: UUID) -> list[dict[str, Any]]:
-        rows = await conn.fetch(
-            "select c.id, c.name, c.status, c.created_at,"
-            " count(t.id) filter (where t.state in ('pending', 'callback')) as waiting,"
-            " count(t.id) as targets"
-            " from campaigns c left join campaign_targets t on t.campaign_id = c.id"
-            " where c.tenant_id = $1 group by c.id order by c.created_at", tenant_id,
-        )
-        return [dict(r) for r in rows]
+        return await list_campaigns(conn, tenant_id)
 
-    return _run(settings, work, args.tenant)
+    return run_in_tenant(settings, work, args.tenant)
 
 
 def _scope_arguments(parser: argparse.ArgumentParser) -> None:
@@ -124,7 +83,7 @@ def _scope_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--contacted-within-days", type=int, default=7)
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(sub: SubParsers) -> None:
     campaign = sub.add_parser("campaign", help="plan and run campaigns").add_subparsers(
         dest="campaign_command", required=True
     )

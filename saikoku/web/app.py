@@ -19,15 +19,17 @@ from aiohttp import web
 from ari_bridge.call_center import CallCenter
 from ari_bridge.client import AriClient
 from ari_bridge.stasis import StasisApp
-from ari_bridge.stream import AriEventStream, AriStreamConfig
+from ari_bridge.stream import AriEventStream
 from campaigns.policy import ContactPolicy, around_the_clock
-from dialer.ami import AmiClient, AmiConfig
+from dialer.ami import AmiClient
 from dialer.calls import CallPlacer
 from dialer.engine import Dialer
+from dialer.preview import PreviewDialer
 from recordings.recorder import Recorder, RecordingPlaces
-from saikoku.errors import ConfigurationError, NotReadyError, PbxError
-from saikoku.settings import Settings
-from saikoku.supervision import consume_queue, spawn_supervised
+from saikoku.config.settings import Settings
+from saikoku.core.errors import ConfigurationError, NotReadyError, PbxError
+from saikoku.core.supervision import consume_queue, spawn_supervised
+from saikoku.pbx.connect import ami_config, ari_stream_config
 from saikoku.web import (
     auth,
     campaign_api,
@@ -38,16 +40,23 @@ from saikoku.web import (
     recording_api,
 )
 from saikoku.web.desk_hub import DeskHub
-from saikoku.web.keys import CONTACT_POLICY, PLACER, POOL, SETTINGS
-from saikoku.web.operator_api import CALL_CENTER, DESK_HUB
+from saikoku.web.keys import (
+    AMI,
+    ARI,
+    ARI_EVENTS,
+    CALL_CENTER,
+    CONTACT_POLICY,
+    DESK_HUB,
+    PLACER,
+    POOL,
+    PREVIEW,
+    SETTINGS,
+)
+from saikoku.web.responses import error_middleware
 from store import migrate
 from store.db import create_pool
 
 log = structlog.get_logger(__name__)
-
-AMI = web.AppKey("ami", AmiClient)
-ARI = web.AppKey("ari", AriClient)
-ARI_EVENTS = web.AppKey("ari_events", AriEventStream)
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -67,13 +76,6 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await pool.close()
 
 
-def ami_config(s: Settings) -> AmiConfig:
-    return AmiConfig(
-        host=s.ami_host, port=s.ami_port, username=s.ami_user,
-        secret=s.ami_secret.get_secret_value(), action_timeout_s=s.ami_action_timeout_s,
-    )
-
-
 async def _ami(app: web.Application) -> AsyncIterator[None]:
     ami = AmiClient(ami_config(app[SETTINGS]))
     ami.start()
@@ -89,10 +91,7 @@ async def _ari(app: web.Application) -> AsyncIterator[None]:
         app[ARI] = AriClient(
             session, s.ari_url, s.ari_user, password, timeout_s=s.ari_request_timeout_s
         )
-        stream = AriEventStream(
-            session, AriStreamConfig(ws_url=s.ari_ws_url, app=s.ari_app, user=s.ari_user,
-                                     password=password),
-        )
+        stream = AriEventStream(session, ari_stream_config(s))
         stream.start()
         app[ARI_EVENTS] = stream
         yield
@@ -125,8 +124,10 @@ async def _call_handling(app: web.Application) -> AsyncIterator[None]:
     ami.readiness.on_ready(lambda: spawn_supervised(tasks, "reconcile", _reconcile(placer)))
     app[PLACER] = placer
     app[CALL_CENTER] = center
+    app[PREVIEW] = PreviewDialer(pool, placer, center, policy=app[CONTACT_POLICY])
     app[DESK_HUB] = DeskHub(pool, center)
     yield
+    await app[PREVIEW].close()
     # Release every operator's line; a PBX already gone has released them itself.
     for operator in center.desk.all():
         with contextlib.suppress(PbxError, NotReadyError):
@@ -179,7 +180,8 @@ def create_app(
     tests of the API, and by a console that only reads). `contact_policy` replaces the
     calling rules (windows, caps, spacing) — the rig's tests and the demo open the windows
     around the clock."""
-    app = web.Application(middlewares=[pages.security_headers, auth.session_middleware])
+    app = web.Application(
+        middlewares=[pages.security_headers, error_middleware, auth.session_middleware])
     app[SETTINGS] = settings
     if contact_policy is None and settings.calling_hours == "always":
         log.warning("calling_windows_open_around_the_clock", setting="SAIKOKU_CALLING_HOURS")

@@ -39,12 +39,12 @@ from campaigns.policy import around_the_clock
 from dialer.ami import AmiClient
 from dialer.calls import Callee, DialOptions
 from dialer.operators import OperatorState
-from saikoku.app import AMI, ARI, ARI_EVENTS, ami_config, create_app
-from saikoku.passwords import hash_password
-from saikoku.rig import ROOT, SippPhone, deploy
-from saikoku.settings import Settings
-from saikoku.web.keys import PLACER, POOL
-from saikoku.web.operator_api import CALL_CENTER, DESK_HUB
+from saikoku.config.settings import Settings
+from saikoku.devtools.rig import ROOT, SippPhone, deploy
+from saikoku.pbx.connect import ami_config
+from saikoku.web.app import create_app
+from saikoku.web.keys import AMI, ARI, ARI_EVENTS, CALL_CENTER, DESK_HUB, PLACER, POOL
+from store.passwords import hash_password
 
 # Debtors whose number ends in 0 answer in person after ~1 s (tests/sipp/debtor_uas.xml).
 HUMAN_NUMBER = "0312340010"
@@ -485,33 +485,3 @@ def print_table(report: dict[str, Any]) -> None:
                  else "held every step")
         print(f"{loop}: sustained {report[f'{loop}_sustained_cps']:g} calls/s,"
               f" {report[f'{loop}_max_concurrent']} concurrent; {limit}")
-
-
-def bench_pbx_command(settings: Settings | None, args: Any) -> int:
-    import json
-
-    assert settings is not None
-    rates = [float(r) for r in args.rates.split(",")]
-    endpoints = [f"op{n:03d}" for n in range(
-        settings.operator_phone_count - args.operators + 1, settings.operator_phone_count + 1)]
-    report = asyncio.run(run_bench(settings, rates, args.seconds, args.hold, args.talk,
-                                   endpoints))
-    print_table(report)
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1))
-    return 0
-
-
-def add_command(bench: Any) -> None:
-    parser = bench.add_parser("pbx", help="load the real rig: bare AMI loop vs the dialer")
-    parser.add_argument("--rates", default="10,25,50,75,100",
-                        help="originates per second, stepped up (default: %(default)s)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of each step")
-    parser.add_argument("--hold", type=float, default=12.0,
-                        help="bare loop: seconds each answered call is held")
-    parser.add_argument("--talk", type=float, default=8.0,
-                        help="dialer loop: seconds an operator talks before hanging up")
-    parser.add_argument("--operators", type=int, default=10,
-                        help="desk phones taken from the top of op001…")
-    parser.add_argument("--json", help="also write the report here")
-    parser.set_defaults(run=bench_pbx_command)

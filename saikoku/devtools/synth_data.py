@@ -1,4 +1,4 @@
-"""Word lists for the synthetic ward (campaigns.linkage.synth).
+"""Word lists for the synthetic ward (saikoku.devtools.synth).
 
 Everything here is invented or generic: common Japanese surnames and given names (as
 they appear in any phone book, never combined from a real record), a fictional ward

@@ -8,10 +8,10 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from saikoku.errors import ConfigurationError
-from saikoku.settings import Settings
+from saikoku.config.settings import Settings
+from saikoku.core.errors import ConfigurationError
 
-SOURCE_DIR = Path(__file__).resolve().parent.parent / "asterisk-conf"
+SOURCE_DIR = Path(__file__).resolve().parents[2] / "asterisk-conf"
 _TOKEN = re.compile(r"@([a-z_]+)@")
 
 

@@ -1,7 +1,7 @@
 """A synthetic ward: export files in the interchange format, for tests, demos and load runs.
 
 Every value is made up. Names are random pairs from lists of common Japanese surnames and
-given names (campaigns.linkage.synth_data), addresses lie in a fictional ward (東京都さいこく区)
+given names (saikoku.devtools.synth_data), addresses lie in a fictional ward (東京都さいこく区)
 with fictional towns, phone numbers are random digits, companies and banks are invented.
 No row describes a real person and no real personal data is read or written.
 
@@ -36,9 +36,10 @@ from functools import cache
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from campaigns.linkage import synth_data as data
 from campaigns.linkage.spec import ENTITIES, Entity
-from campaigns.linkage.synth_data import Nationality, Reading
+from saikoku.core.era import ERAS, HEISEI, REIWA, SHOWA
+from saikoku.devtools import synth_data as data
+from saikoku.devtools.synth_data import Nationality, Reading
 
 __all__ = ["write_synthetic_ward"]
 
@@ -262,11 +263,8 @@ HIRAGANA = {code: chr(code - 0x60) for code in range(0x30A1, 0x30F4)}
 FULLWIDTH_DIGITS = str.maketrans("0123456789-", "０１２３４５６７８９－")
 KANJI_NUMBERS = "〇一二三四五六七八九"
 
-_ERAS = (  # (first day, name, letter, offset to the Gregorian year)
-    (date(2019, 5, 1).toordinal(), "令和", "R", 2018),
-    (date(1989, 1, 8).toordinal(), "平成", "H", 1988),
-    (date(1926, 12, 25).toordinal(), "昭和", "S", 1925),
-)
+# (first day, era), newest first: the synthetic ward's dates are from 昭和 on.
+_ERAS = tuple((era.first.toordinal(), era) for era in reversed(ERAS) if era.first >= SHOWA.first)
 ISO, ERA, ERA_SHORT, SLASH = range(4)
 
 
@@ -274,22 +272,21 @@ ISO, ERA, ERA_SHORT, SLASH = range(4)
 def _date_forms(ordinal: int) -> tuple[str, str, str, str]:
     """2026-06-30, 令和8年6月30日, R8.6.30, 2026/6/30 — cached: few distinct days occur."""
     day = date.fromordinal(ordinal)
-    name, letter, offset = next(((n, ch, o) for start, n, ch, o in _ERAS if ordinal >= start),
-                                ("", "", 0))   # before 昭和: never generated
-    year = day.year - offset
+    era = next(era for start, era in _ERAS if ordinal >= start)  # before 昭和: never made
+    year = day.year - era.year_before
     era_year = "元" if year == 1 else str(year)
-    return (day.isoformat(), f"{name}{era_year}年{day.month}月{day.day}日",
-            f"{letter}{year}.{day.month}.{day.day}", f"{day.year}/{day.month}/{day.day}")
+    return (day.isoformat(), f"{era.name}{era_year}年{day.month}月{day.day}日",
+            f"{era.letter}{year}.{day.month}.{day.day}", f"{day.year}/{day.month}/{day.day}")
 
 
 @cache
 def _year_forms(year: int) -> tuple[str, str, str]:
     """A fiscal year as 2026, 令和8, R8 (FY2019 is 令和元 by custom)."""
-    reiwa = year - 2018
+    reiwa = year - REIWA.year_before
     if reiwa >= 1:
-        return str(year), f"令和{'元' if reiwa == 1 else reiwa}", f"R{reiwa}"
-    heisei = year - 1988
-    return str(year), f"平成{heisei}", f"H{heisei}"
+        return str(year), f"{REIWA.name}{'元' if reiwa == 1 else reiwa}", f"{REIWA.letter}{reiwa}"
+    heisei = year - HEISEI.year_before
+    return str(year), f"{HEISEI.name}{heisei}", f"{HEISEI.letter}{heisei}"
 
 
 @cache

@@ -1,0 +1,58 @@
+"""The tenant's campaigns as a list: create one, list them with their progress, and the
+history of their states. Counts only, no personal data."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from saikoku.core.errors import Conflict
+from store import audit
+from store.db import Executor
+
+LIST_SQL = """
+select c.id, c.name, c.status, c.tax_scope, c.pacing, c.priority_order, c.created_at,
+       count(t.id) filter (where t.state in ('pending', 'callback', 'claimed')) as waiting,
+       count(t.id) filter (where t.state = 'in_call') as in_call,
+       count(t.id) filter (where t.state in ('completed', 'exhausted')) as done,
+       count(t.id) as targets
+  from campaigns c left join campaign_targets t on t.campaign_id = c.id
+ where c.tenant_id = $1 group by c.id order by c.created_at
+"""
+
+STATUS_HISTORY_SQL = """
+select h.changed_at, h.from_status, h.to_status, h.reason, u.login_id as changed_by
+  from campaign_status_changes h left join users u on u.id = h.changed_by
+ where h.tenant_id = $1 and h.campaign_id = $2 order by h.changed_at, h.id
+"""
+
+
+async def create_campaign(
+    conn: asyncpg.Connection, actor: audit.Actor, name: str, tax_types: list[str]
+) -> UUID:
+    """A draft campaign of this name (unique in the tenant), logged with who made it."""
+    async with conn.transaction():
+        if await conn.fetchval("select 1 from campaigns where tenant_id = $1 and name = $2",
+                               actor.tenant_id, name):
+            raise Conflict("同じ名前のキャンペーンがあります。", code="duplicate_name")
+        campaign_id: UUID = await conn.fetchval(
+            "insert into campaigns (tenant_id, name, tax_scope, created_by)"
+            " values ($1, $2, $3, $4) returning id",
+            actor.tenant_id, name, tax_types, actor.user_id,
+        )
+        await audit.record(conn, actor, "campaign_created", object_type="campaign",
+                           object_id=campaign_id)
+    return campaign_id
+
+
+async def list_campaigns(conn: Executor, tenant_id: UUID) -> list[dict[str, Any]]:
+    """Every campaign of the tenant, oldest first, with its targets counted by state:
+    waiting (to call), in_call, done (completed or exhausted) and all."""
+    return [dict(r) for r in await conn.fetch(LIST_SQL, tenant_id)]
+
+
+async def status_history(conn: Executor, tenant_id: UUID, campaign_id: UUID
+                         ) -> list[dict[str, Any]]:
+    return [dict(r) for r in await conn.fetch(STATUS_HISTORY_SQL, tenant_id, campaign_id)]

@@ -1,0 +1,1 @@
+"""The service's settings (environment and .env) and its logging set-up."""

@@ -1,0 +1,121 @@
+"""Tenants (the departments sharing the server) and their login accounts: lookup, creation,
+disabling, and the bookkeeping of failed logins. Passwords are stored as Argon2 hashes only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+import asyncpg
+
+from saikoku.core.errors import ConfigurationError
+from store.db import Executor
+
+ROLES = ("operator", "supervisor", "staff", "admin", "auditor", "pbx_admin")
+
+
+async def tenant_id_for(conn: Executor, code: str) -> UUID:
+    tenant: UUID | None = await conn.fetchval("select id from tenants where code = $1", code)
+    if tenant is None:
+        raise ConfigurationError(
+            f"no tenant {code!r}: create it with `saikoku tenant add {code} NAME`"
+        )
+    return tenant
+
+
+async def put_tenant(conn: Executor, code: str, name: str) -> UUID:
+    """Create the tenant, or rename it when the code exists."""
+    tenant: UUID = await conn.fetchval(
+        "insert into tenants (code, name) values ($1, $2)"
+        " on conflict (code) do update set name = excluded.name returning id",
+        code, name,
+    )
+    return tenant
+
+
+async def active_user_id(conn: Executor, tenant_id: UUID, login: str) -> UUID:
+    user: UUID | None = await conn.fetchval(
+        "select id from users where tenant_id = $1 and login_id = $2 and disabled_at is null",
+        tenant_id, login,
+    )
+    if user is None:
+        raise ConfigurationError(f"no active user {login!r} in this tenant")
+    return user
+
+
+async def add_user(
+    conn: Executor, tenant_id: UUID, login: str, *, name: str, role: str, password_hash: str,
+    phone_endpoint: str | None = None,
+) -> UUID:
+    user_id: UUID | None = await conn.fetchval(
+        "insert into users (tenant_id, login_id, display_name, role, password_hash,"
+        " phone_endpoint) values ($1, $2, $3, $4, $5, $6)"
+        " on conflict (tenant_id, login_id) do nothing returning id",
+        tenant_id, login, name, role, password_hash, phone_endpoint,
+    )
+    if user_id is None:
+        raise ConfigurationError(f"login id {login!r} exists already in this tenant")
+    return user_id
+
+
+async def disable_user(conn: asyncpg.Connection, tenant_id: UUID, login: str) -> UUID:
+    """Disable the account, free its phone, and end every open session of it at once."""
+    async with conn.transaction():
+        user_id: UUID | None = await conn.fetchval(
+            "update users set disabled_at = now(), phone_endpoint = null"
+            " where tenant_id = $1 and login_id = $2 and disabled_at is null returning id",
+            tenant_id, login,
+        )
+        if user_id is None:
+            raise ConfigurationError(f"no active login id {login!r} in this tenant")
+        await conn.execute(
+            "update web_sessions set ended_at = now() where user_id = $1 and ended_at is null",
+            user_id,
+        )
+    return user_id
+
+
+@dataclass(frozen=True)
+class LoginCandidate:
+    """The account a login names, locked for the rest of the caller's transaction."""
+
+    user_id: UUID
+    tenant_id: UUID
+    password_hash: str
+    role: str
+    display_name: str
+    locked: bool
+
+
+async def lock_for_login(
+    conn: asyncpg.Connection, tenant_code: str, login: str
+) -> LoginCandidate | None:
+    row = await conn.fetchrow(
+        "select u.id, u.tenant_id, u.password_hash, u.role, u.display_name,"
+        " coalesce(u.locked_until > now(), false) as locked"
+        " from users u join tenants t on t.id = u.tenant_id"
+        " where t.code = $1 and u.login_id = $2 and u.disabled_at is null for update of u",
+        tenant_code, login,
+    )
+    if row is None:
+        return None
+    return LoginCandidate(row["id"], row["tenant_id"], row["password_hash"], row["role"],
+                          row["display_name"], row["locked"])
+
+
+async def count_failed_login(
+    conn: Executor, user_id: UUID, *, lock_after: int, lock_minutes: int
+) -> None:
+    await conn.execute(
+        "update users set failed_logins = failed_logins + 1,"
+        " locked_until = case when failed_logins + 1 >= $2"
+        "   then now() + make_interval(mins => $3) else locked_until end"
+        " where id = $1",
+        user_id, lock_after, lock_minutes,
+    )
+
+
+async def clear_failed_logins(conn: Executor, user_id: UUID) -> None:
+    await conn.execute(
+        "update users set failed_logins = 0, locked_until = null where id = $1", user_id
+    )
