@@ -54,10 +54,16 @@ def bridge_id_for(user_id: UUID) -> str:
 
 class CallCenter:
     def __init__(
-        self, pool: asyncpg.Pool, ari: AriClient, app: str, *,
-        desk: OperatorDesk | None = None, floor: Floor | None = None,
+        self,
+        pool: asyncpg.Pool,
+        ari: AriClient,
+        app: str,
+        *,
+        desk: OperatorDesk | None = None,
+        floor: Floor | None = None,
         clock: Callable[[], float] = time.monotonic,
-        connect_deadline_s: float = CONNECT_DEADLINE_S, line_ring_timeout_s: int = 30,
+        connect_deadline_s: float = CONNECT_DEADLINE_S,
+        line_ring_timeout_s: int = 30,
     ) -> None:
         # Records each bridged call (recordings/recorder.py), when set.
         self.recorder: CallRecorder | None = None
@@ -91,7 +97,10 @@ class CallCenter:
         try:
             await self._ari.create_bridge(bridge_id_for(user_id), self._app)
             await self._ari.originate_to_app(
-                channel_id, f"PJSIP/{endpoint}", self._app, f"operator,{user_id}",
+                channel_id,
+                f"PJSIP/{endpoint}",
+                self._app,
+                f"operator,{user_id}",
                 timeout_s=self._line_ring_timeout,
             )
         except (PbxError, NotReadyError):
@@ -107,8 +116,9 @@ class CallCenter:
         if line:
             await self._ari.hangup(line)
 
-    async def set_ready(self, user_id: UUID, ready: bool,
-                        reason: str | None = None) -> OperatorState:
+    async def set_ready(
+        self, user_id: UUID, ready: bool, reason: str | None = None
+    ) -> OperatorState:
         operator = self.desk.get(user_id)
         wrap_started = operator.since if operator else 0.0
         now = self._clock()
@@ -147,13 +157,14 @@ class CallCenter:
     async def _flag_overrun(self, attempt_id: UUID, limit_s: float) -> None:
         await with_retry(
             lambda: attempts.record_wrap_up_overrun(self._pool, attempt_id, limit_s),
-            what="wrap_up_overrun")
+            what="wrap_up_overrun",
+        )
 
     async def on_line_answered(self, channel_id: str, user_id: UUID) -> None:
         """The operator's phone answered and entered Stasis: park it in their bridge."""
         operator = self.desk.get(user_id)
         if operator is None or operator.line_channel != channel_id:
-            await self._ari.hangup(channel_id)     # a stale line from an earlier sign-in
+            await self._ari.hangup(channel_id)  # a stale line from an earlier sign-in
             return
         bridge = bridge_id_for(user_id)
         await self._ari.add_to_bridge(bridge, channel_id)
@@ -190,8 +201,10 @@ class CallCenter:
             channel_id = str(channel.get("id", ""))
             dialplan = channel.get("dialplan") or {}
             # Only our own app's channels: other dialer processes may share this PBX.
-            if (dialplan.get("app_name") != "Stasis"
-                    or str(dialplan.get("app_data", "")).split(",")[0] != self._app):
+            if (
+                dialplan.get("app_name") != "Stasis"
+                or str(dialplan.get("app_data", "")).split(",")[0] != self._app
+            ):
                 continue
             if channel_id.startswith(LINE_PREFIX):
                 orphan = channel_id not in known_lines
@@ -204,8 +217,11 @@ class CallCenter:
         known_bridges = {op.bridge_id for op in self.desk.all() if op.bridge_id}
         for bridge in await self._ari.bridges():
             bridge_id = str(bridge.get("id", ""))
-            if (bridge.get("name") == self._app and bridge_id.startswith("opbridge-")
-                    and bridge_id not in known_bridges):
+            if (
+                bridge.get("name") == self._app
+                and bridge_id.startswith("opbridge-")
+                and bridge_id not in known_bridges
+            ):
                 await self._ari.destroy_bridge(bridge_id)
         return released
 
@@ -222,8 +238,9 @@ class CallCenter:
             waited = self._clock() - started
             self.floor.abandoned(attempt_id, self._clock())
             await self._ari.continue_in_dialplan(str(attempt_id), ABANDONED_CONTEXT)
-            await with_retry(lambda: attempts.record_abandoned(self._pool, attempt_id, waited),
-                             what="abandoned")
+            await with_retry(
+                lambda: attempts.record_abandoned(self._pool, attempt_id, waited), what="abandoned"
+            )
             log.info("call_abandoned", waited_s=round(waited, 3))
             return None
         operator, at_once = found
@@ -245,8 +262,11 @@ class CallCenter:
         )
         if self.on_bridged is not None:
             await self.on_bridged(operator, attempt_id)
-        log.info("call_connected", operator_id=str(operator.user_id),
-                 waited_s=round(self._clock() - started, 3))
+        log.info(
+            "call_connected",
+            operator_id=str(operator.user_id),
+            waited_s=round(self._clock() - started, 3),
+        )
         return operator
 
     async def reserve(self, user_id: UUID, attempt_id: UUID) -> None:
@@ -303,8 +323,12 @@ class CallCenter:
                 "insert into operator_state_changes"
                 " (tenant_id, operator_id, changed_by, from_state, to_state, reason)"
                 " values ($1, $2, $3, $4, $5, $6)",
-                change.tenant_id, change.user_id, by, change.from_state.value,
-                change.to_state.value, change.reason,
+                change.tenant_id,
+                change.user_id,
+                by,
+                change.from_state.value,
+                change.to_state.value,
+                change.reason,
             ),
             what="operator_state",
         )

@@ -17,8 +17,13 @@ def basic_auth_header(user: str, password: str) -> dict[str, str]:
 
 class AriClient:
     def __init__(
-        self, session: aiohttp.ClientSession, base_url: str, user: str, password: str,
-        *, timeout_s: float = 5.0,
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        user: str,
+        password: str,
+        *,
+        timeout_s: float = 5.0,
     ) -> None:
         self._session = session
         self._base = base_url.rstrip("/") + "/ari"
@@ -26,14 +31,23 @@ class AriClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
 
     async def request(
-        self, method: str, path: str, *, params: dict[str, str] | None = None,
-        json: Any = None, missing_ok: bool = False,
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json: Any = None,
+        missing_ok: bool = False,
     ) -> Any:
         """One REST call. `missing_ok` turns 404 into None (a hangup of a gone channel is fine)."""
         try:
             async with self._session.request(
-                method, self._base + path, params=params, json=json,
-                headers=self._auth_header, timeout=self._timeout,
+                method,
+                self._base + path,
+                params=params,
+                json=json,
+                headers=self._auth_header,
+                timeout=self._timeout,
             ) as response:
                 if response.status == 404 and missing_ok:
                     return None
@@ -68,12 +82,23 @@ class AriClient:
         )
 
     async def originate_to_app(
-        self, channel_id: str, endpoint: str, app: str, app_args: str, *,
-        timeout_s: int = 30, caller_id: str | None = None,
+        self,
+        channel_id: str,
+        endpoint: str,
+        app: str,
+        app_args: str,
+        *,
+        timeout_s: int = 30,
+        caller_id: str | None = None,
     ) -> None:
         """Call `endpoint`; once answered the channel enters Stasis `app` with `app_args`."""
-        params = {"endpoint": endpoint, "app": app, "appArgs": app_args,
-                  "channelId": channel_id, "timeout": str(timeout_s)}
+        params = {
+            "endpoint": endpoint,
+            "app": app,
+            "appArgs": app_args,
+            "channelId": channel_id,
+            "timeout": str(timeout_s),
+        }
         if caller_id:
             params["callerId"] = caller_id
         await self.request("POST", "/channels", params=params)
@@ -81,8 +106,10 @@ class AriClient:
     async def continue_in_dialplan(self, channel_id: str, context: str) -> None:
         """Hand the channel back to the dialplan at `context`,s,1 (it leaves Stasis)."""
         await self.request(
-            "POST", f"/channels/{channel_id}/continue",
-            params={"context": context, "extension": "s", "priority": "1"}, missing_ok=True,
+            "POST",
+            f"/channels/{channel_id}/continue",
+            params={"context": context, "extension": "s", "priority": "1"},
+            missing_ok=True,
         )
 
     async def channels(self) -> list[dict[str, Any]]:

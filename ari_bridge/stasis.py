@@ -68,8 +68,10 @@ class StasisApp:
             await self._center.on_line_ended(channel_id)
         elif (attempt_id := parse_uuid(channel_id)) is not None:
             if isinstance(event, StasisEnd):
-                await with_retry(lambda: attempts.record_stasis_end(
-                    self._pool, attempt_id, event.timestamp), what="stasis_end")
+                await with_retry(
+                    lambda: attempts.record_stasis_end(self._pool, attempt_id, event.timestamp),
+                    what="stasis_end",
+                )
             await self._center.caller_left(attempt_id)
 
     async def _on_outbound(self, event: StasisStart) -> None:
@@ -85,15 +87,18 @@ class StasisApp:
         with bound_contextvars(attempt_id=str(attempt_id)):
             tenant_id = await with_retry(
                 lambda: attempts.record_stasis_entry(
-                    self._pool, attempt_id, amd_status, amd_cause, event.timestamp),
+                    self._pool, attempt_id, amd_status, amd_cause, event.timestamp
+                ),
                 what="stasis_entry",
             )
             log.info("stasis_outbound", amd_status=amd_status, known=tenant_id is not None)
             self._center.answered(attempt_id, machine=amd_status == MACHINE)
             if tenant_id is not None and amd_status == MACHINE and leave_message:
                 await self._ari.continue_in_dialplan(event.channel.id, MACHINE_MESSAGE_CONTEXT)
-                await with_retry(lambda: attempts.record_machine_message(self._pool, attempt_id),
-                                 what="machine_message")
+                await with_retry(
+                    lambda: attempts.record_machine_message(self._pool, attempt_id),
+                    what="machine_message",
+                )
                 return
             if tenant_id is None or amd_status == MACHINE:
                 await self._ari.hangup(event.channel.id)

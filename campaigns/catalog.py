@@ -34,16 +34,21 @@ async def create_campaign(
 ) -> UUID:
     """A draft campaign of this name (unique in the tenant), logged with who made it."""
     async with conn.transaction():
-        if await conn.fetchval("select 1 from campaigns where tenant_id = $1 and name = $2",
-                               actor.tenant_id, name):
+        if await conn.fetchval(
+            "select 1 from campaigns where tenant_id = $1 and name = $2", actor.tenant_id, name
+        ):
             raise Conflict("同じ名前のキャンペーンがあります。", code="duplicate_name")
         campaign_id: UUID = await conn.fetchval(
             "insert into campaigns (tenant_id, name, tax_scope, created_by)"
             " values ($1, $2, $3, $4) returning id",
-            actor.tenant_id, name, tax_types, actor.user_id,
+            actor.tenant_id,
+            name,
+            tax_types,
+            actor.user_id,
         )
-        await audit.record(conn, actor, "campaign_created", object_type="campaign",
-                           object_id=campaign_id)
+        await audit.record(
+            conn, actor, "campaign_created", object_type="campaign", object_id=campaign_id
+        )
     return campaign_id
 
 
@@ -53,6 +58,7 @@ async def list_campaigns(conn: Executor, tenant_id: UUID) -> list[dict[str, Any]
     return [dict(r) for r in await conn.fetch(LIST_SQL, tenant_id)]
 
 
-async def status_history(conn: Executor, tenant_id: UUID, campaign_id: UUID
-                         ) -> list[dict[str, Any]]:
+async def status_history(
+    conn: Executor, tenant_id: UUID, campaign_id: UUID
+) -> list[dict[str, Any]]:
     return [dict(r) for r in await conn.fetch(STATUS_HISTORY_SQL, tenant_id, campaign_id)]

@@ -28,19 +28,26 @@ class Dial:
 
 
 async def claim_dials(
-    conn: asyncpg.Connection, campaign_id: UUID, n: int, now: datetime, *, worker: str,
-    policy: ContactPolicy | None = None, lease: timedelta = timedelta(minutes=2),
+    conn: asyncpg.Connection,
+    campaign_id: UUID,
+    n: int,
+    now: datetime,
+    *,
+    worker: str,
+    policy: ContactPolicy | None = None,
+    lease: timedelta = timedelta(minutes=2),
 ) -> list[Dial]:
     """Claim up to n targets and pick each one's number (mobile first)."""
-    targets = await next_targets(conn, campaign_id, n, now, worker=worker, lease=lease,
-                                 policy=policy)
+    targets = await next_targets(
+        conn, campaign_id, n, now, worker=worker, lease=lease, policy=policy
+    )
     if not targets:
         return []
     phones = await best_phones(conn, [t.person_id for t in targets])
     return [
-        Dial(t.target_id, t.person_id, phones[t.person_id].phone_id,
-             phones[t.person_id].national)
-        for t in targets if t.person_id in phones
+        Dial(t.target_id, t.person_id, phones[t.person_id].phone_id, phones[t.person_id].national)
+        for t in targets
+        if t.person_id in phones
     ]
 
 
@@ -73,7 +80,9 @@ select t.id, t.person_id, f.kind,
 
 
 async def settle_finished(
-    conn: asyncpg.Connection, campaign_id: UUID, now: datetime,
+    conn: asyncpg.Connection,
+    campaign_id: UUID,
+    now: datetime,
     policy: ContactPolicy | None = None,
 ) -> int:
     """Move in-call targets whose calls are all over to their next state; returns how many."""
@@ -85,13 +94,16 @@ async def settle_finished(
         " where t.campaign_id = $1 and t.state = 'in_call'"
         " and t.updated_at < now() - interval '1 minute' and not exists ("
         "   select 1 from call_attempts a where a.target_id = t.id"
-        "   and a.created_at >= t.updated_at)", campaign_id,
+        "   and a.created_at >= t.updated_at)",
+        campaign_id,
     )
     for row in await conn.fetch(SETTLE_SQL, campaign_id):
         if row["open"] or not row["placed"]:
             continue
-        history = [PastAttempt(*a) for a in zip(row["at"], row["status"], row["machine"],
-                                                row["human"], strict=True)]
+        history = [
+            PastAttempt(*a)
+            for a in zip(row["at"], row["status"], row["machine"], row["human"], strict=True)
+        ]
         if history[-1].status == "connected":
             # An operator spoke with them; the operator's result decides what comes next.
             state, when = "completed", None
@@ -100,7 +112,10 @@ async def settle_finished(
             state = "exhausted" if when is None else "pending"
         await conn.execute(
             "update campaign_targets set state = $2, next_attempt_at = $3, updated_at = now()"
-            " where id = $1 and state = 'in_call'", row["id"], state, when,
+            " where id = $1 and state = 'in_call'",
+            row["id"],
+            state,
+            when,
         )
         settled += 1
     return settled

@@ -28,9 +28,15 @@ async def work_list(conn: asyncpg.Connection, actor: audit.Actor) -> list[dict[s
     async with conn.transaction():
         rows = await conn.fetch(OPEN_HANDOFFS_SQL, actor.tenant_id)
         for row in rows:
-            await audit.record(conn, actor, "person_viewed", object_type="handoff",
-                               object_id=row["id"], person_id=row["person_id"],
-                               reason="hand-off work list")
+            await audit.record(
+                conn,
+                actor,
+                "person_viewed",
+                object_type="handoff",
+                object_id=row["id"],
+                person_id=row["person_id"],
+                reason="hand-off work list",
+            )
     return [dict(r) for r in rows]
 
 
@@ -39,23 +45,29 @@ async def take(conn: asyncpg.Connection, actor: audit.Actor, handoff_id: UUID) -
         taken = await conn.fetchval(
             "update handoffs set status = 'taken', taken_by = $3, taken_at = now()"
             " where tenant_id = $1 and id = $2 and status = 'open' returning id",
-            actor.tenant_id, handoff_id, actor.user_id)
+            actor.tenant_id,
+            handoff_id,
+            actor.user_id,
+        )
         if taken is None:
             raise Conflict("この引継ぎは受付済みか、終了しています。", code="not_open")
-        await audit.record(conn, actor, "handoff_taken", object_type="handoff",
-                           object_id=taken)
+        await audit.record(conn, actor, "handoff_taken", object_type="handoff", object_id=taken)
 
 
-async def close(conn: asyncpg.Connection, actor: audit.Actor, handoff_id: UUID,
-                result: str) -> None:
+async def close(
+    conn: asyncpg.Connection, actor: audit.Actor, handoff_id: UUID, result: str
+) -> None:
     """Only the staff member who took the hand-off closes it."""
     async with conn.transaction():
         closed = await conn.fetchval(
             "update handoffs set status = 'closed', closed_at = now(), result = $4"
             " where tenant_id = $1 and id = $2 and status = 'taken' and taken_by = $3"
             " returning id",
-            actor.tenant_id, handoff_id, actor.user_id, result)
+            actor.tenant_id,
+            handoff_id,
+            actor.user_id,
+            result,
+        )
         if closed is None:
             raise Conflict("受付した引継ぎだけを終了できます。", code="not_yours")
-        await audit.record(conn, actor, "handoff_closed", object_type="handoff",
-                           object_id=closed)
+        await audit.record(conn, actor, "handoff_closed", object_type="handoff", object_id=closed)

@@ -28,8 +28,13 @@ class TransitionError(Conflict):
 
 
 async def transition(
-    conn: asyncpg.Connection, tenant_id: UUID, campaign_id: UUID, to_status: str, *,
-    changed_by: UUID | None, reason: str | None = None,
+    conn: asyncpg.Connection,
+    tenant_id: UUID,
+    campaign_id: UUID,
+    to_status: str,
+    *,
+    changed_by: UUID | None,
+    reason: str | None = None,
 ) -> str:
     """Move the campaign, or raise TransitionError saying which moves are possible.
     Returns the state it came from."""
@@ -37,8 +42,9 @@ async def transition(
         raise TransitionError(f"unknown campaign state {to_status!r}")
     async with conn.transaction():
         row = await conn.fetchrow(
-            "select tenant_id, status from campaigns where id = $1 and tenant_id = $2"
-            " for update", campaign_id, tenant_id,
+            "select tenant_id, status from campaigns where id = $1 and tenant_id = $2 for update",
+            campaign_id,
+            tenant_id,
         )
         if row is None:
             raise TransitionError(f"no campaign {campaign_id}")
@@ -50,12 +56,18 @@ async def transition(
             )
         await conn.execute(
             "update campaigns set status = $2, updated_at = now() where id = $1",
-            campaign_id, to_status,
+            campaign_id,
+            to_status,
         )
         await conn.execute(
             "insert into campaign_status_changes"
             " (tenant_id, campaign_id, changed_by, from_status, to_status, reason)"
             " values ($1, $2, $3, $4, $5, $6)",
-            row["tenant_id"], campaign_id, changed_by, current, to_status, reason,
+            row["tenant_id"],
+            campaign_id,
+            changed_by,
+            current,
+            to_status,
+            reason,
         )
     return str(current)

@@ -20,8 +20,15 @@ from store import audit
 from store.db import Executor
 
 Disposition = Literal[
-    "promise_to_pay", "already_paid", "slip_reissue", "auto_debit_recommended",
-    "consultation_handoff", "callback", "wrong_number", "third_party", "refused",
+    "promise_to_pay",
+    "already_paid",
+    "slip_reissue",
+    "auto_debit_recommended",
+    "consultation_handoff",
+    "callback",
+    "wrong_number",
+    "third_party",
+    "refused",
     "answering_machine",
 ]
 
@@ -69,8 +76,9 @@ class Outcome(BaseModel):
         return self
 
 
-async def save(conn: asyncpg.Connection, actor: audit.Actor, outcome: Outcome,
-               now: datetime) -> UUID:
+async def save(
+    conn: asyncpg.Connection, actor: audit.Actor, outcome: Outcome, now: datetime
+) -> UUID:
     """Save the operator's outcome for their own call; returns the person's id."""
     assert actor.user_id is not None
     async with conn.transaction():
@@ -78,7 +86,9 @@ async def save(conn: asyncpg.Connection, actor: audit.Actor, outcome: Outcome,
             "select a.id, a.person_id, a.phone_id, a.target_id, a.operator_id,"
             " exists (select 1 from outcomes o where o.attempt_id = a.id) as saved"
             " from call_attempts a where a.id = $1 and a.tenant_id = $2 for update of a",
-            outcome.attempt_id, actor.tenant_id)
+            outcome.attempt_id,
+            actor.tenant_id,
+        )
         if call is None or call["operator_id"] != actor.user_id or call["person_id"] is None:
             raise OutcomeError("this call is not yours to record")
         if call["saved"]:
@@ -90,21 +100,42 @@ async def save(conn: asyncpg.Connection, actor: audit.Actor, outcome: Outcome,
             "insert into outcomes (tenant_id, attempt_id, disposition, operator_id, wrap_overrun)"
             " values ($1, $2, $3, $4, exists (select 1 from call_attempt_events"
             "   where attempt_id = $2 and kind = 'wrap_up_overrun'))",
-            actor.tenant_id, call["id"], outcome.disposition, actor.user_id)
+            actor.tenant_id,
+            call["id"],
+            outcome.disposition,
+            actor.user_id,
+        )
         await conn.execute(
             "insert into conversation_logs (tenant_id, attempt_id, person_id, author_id, body)"
             " values ($1, $2, $3, $4, $5)",
-            actor.tenant_id, call["id"], person, actor.user_id, outcome.conversation_log)
+            actor.tenant_id,
+            call["id"],
+            person,
+            actor.user_id,
+            outcome.conversation_log,
+        )
         await conn.execute(
             "insert into history (tenant_id, person_id, source, contact_kind, contacted_at,"
             " content, forms_issued, attempt_id, author_id)"
             " values ($1, $2, 'call_center', '電話', $3, $4, $5, $6, $7)",
-            actor.tenant_id, person, now, outcome.conversation_log, _forms_issued(outcome),
-            call["id"], actor.user_id)
+            actor.tenant_id,
+            person,
+            now,
+            outcome.conversation_log,
+            _forms_issued(outcome),
+            call["id"],
+            actor.user_id,
+        )
         await _follow_up(conn, actor, outcome, call)
-        await audit.record(conn, actor, "outcome_saved", object_type="call_attempt",
-                           object_id=call["id"], person_id=person,
-                           detail={"disposition": outcome.disposition})
+        await audit.record(
+            conn,
+            actor,
+            "outcome_saved",
+            object_type="call_attempt",
+            object_id=call["id"],
+            person_id=person,
+            detail={"disposition": outcome.disposition},
+        )
     return UUID(str(person))
 
 
@@ -125,39 +156,60 @@ def _check_promise(promise: Promise, now: datetime) -> None:
         raise OutcomeError("promise date: more than a year ahead; hand over to ward staff")
 
 
-async def _follow_up(conn: asyncpg.Connection, actor: audit.Actor, outcome: Outcome,
-                     call: asyncpg.Record) -> None:
+async def _follow_up(
+    conn: asyncpg.Connection, actor: audit.Actor, outcome: Outcome, call: asyncpg.Record
+) -> None:
     tenant, person, attempt = actor.tenant_id, call["person_id"], call["id"]
     if outcome.promise is not None:
         await conn.execute(
             "insert into promises (tenant_id, person_id, attempt_id, promised_date, amount,"
             " installments, created_by) values ($1, $2, $3, $4, $5, $6::jsonb, $7)",
-            tenant, person, attempt, outcome.promise.date, outcome.promise.amount,
+            tenant,
+            person,
+            attempt,
+            outcome.promise.date,
+            outcome.promise.amount,
             json.dumps([{"installment_id": str(i)} for i in outcome.promise.installment_ids]),
-            actor.user_id)
+            actor.user_id,
+        )
     if outcome.disposition == "slip_reissue":
         await conn.execute(
             "insert into letters (tenant_id, person_id, attempt_id, kind, installments,"
             " requested_by) values ($1, $2, $3, 'slip_reissue', $4::jsonb, $5)",
-            tenant, person, attempt,
+            tenant,
+            person,
+            attempt,
             json.dumps([{"installment_id": str(i)} for i in outcome.slip_installment_ids]),
-            actor.user_id)
+            actor.user_id,
+        )
     if outcome.disposition == "consultation_handoff":
         await conn.execute(
             "insert into handoffs (tenant_id, person_id, attempt_id, note, created_by)"
             " values ($1, $2, $3, $4, $5)",
-            tenant, person, attempt, outcome.handoff_note, actor.user_id)
+            tenant,
+            person,
+            attempt,
+            outcome.handoff_note,
+            actor.user_id,
+        )
     if outcome.disposition == "wrong_number" and call["phone_id"] is not None:
         await conn.execute(
             "update phones set marked_wrong_at = now(), updated_at = now() where id = $1",
-            call["phone_id"])
+            call["phone_id"],
+        )
     if call["target_id"] is not None and outcome.disposition == "callback":
         await conn.execute(
             "update campaign_targets set state = 'callback', next_attempt_at = $2,"
-            " updated_at = now() where id = $1", call["target_id"], outcome.callback_at)
+            " updated_at = now() where id = $1",
+            call["target_id"],
+            outcome.callback_at,
+        )
 
 
 async def has_outcome(conn: Executor, attempt_id: UUID) -> bool:
     """Whether the operator saved the result of this call (wrap-up ends only after it)."""
-    return bool(await conn.fetchval(
-        "select exists (select 1 from outcomes where attempt_id = $1)", attempt_id))
+    return bool(
+        await conn.fetchval(
+            "select exists (select 1 from outcomes where attempt_id = $1)", attempt_id
+        )
+    )

@@ -68,7 +68,11 @@ def _identity_hints(row: asyncpg.Record) -> dict[str, Any]:
 
 
 async def open_card(
-    conn: asyncpg.Connection, actor: audit.Actor, person_id: UUID, *, reason: str,
+    conn: asyncpg.Connection,
+    actor: audit.Actor,
+    person_id: UUID,
+    *,
+    reason: str,
     attempt_id: UUID | None,
 ) -> dict[str, Any] | None:
     """The person's card for this operator's screen, logged; None if not in the tenant."""
@@ -85,22 +89,40 @@ async def open_card(
             "name_kana": person["name_kana"],
             "delinquency_category": person["delinquency_category"],
             "identity": _identity_hints(person),
-            "owed": [{**dict(r), "installment_id": str(r["installment_id"]),
-                      "tax_name": TAX_NAMES.get(r["tax_type"], r["tax_type"]),
-                      "due_date": r["due_date"].isoformat() if r["due_date"] else None}
-                     for r in owed],
+            "owed": [
+                {
+                    **dict(r),
+                    "installment_id": str(r["installment_id"]),
+                    "tax_name": TAX_NAMES.get(r["tax_type"], r["tax_type"]),
+                    "due_date": r["due_date"].isoformat() if r["due_date"] else None,
+                }
+                for r in owed
+            ],
             "owed_total": sum(r["principal_owed"] + r["late_fee_owed"] for r in owed),
-            "promises": [{**dict(r), "promised_date": r["promised_date"].isoformat(),
-                          "created_at": r["created_at"].isoformat()}
-                         for r in await conn.fetch(PROMISES_SQL, tenant, person_id)],
-            "contacts": [{"at": r["at"].isoformat(), "kind": r["kind"],
-                          "summary": r["summary"][:200]}
-                         for r in await conn.fetch(CONTACTS_SQL, tenant, person_id)],
+            "promises": [
+                {
+                    **dict(r),
+                    "promised_date": r["promised_date"].isoformat(),
+                    "created_at": r["created_at"].isoformat(),
+                }
+                for r in await conn.fetch(PROMISES_SQL, tenant, person_id)
+            ],
+            "contacts": [
+                {"at": r["at"].isoformat(), "kind": r["kind"], "summary": r["summary"][:200]}
+                for r in await conn.fetch(CONTACTS_SQL, tenant, person_id)
+            ],
             "auto_debit": [dict(r) for r in await conn.fetch(AUTO_DEBIT_SQL, tenant, person_id)],
         }
-        await audit.record(conn, actor, "person_viewed", object_type="person",
-                           object_id=person_id, person_id=person_id, reason=reason,
-                           detail={"attempt_id": card["attempt_id"]})
+        await audit.record(
+            conn,
+            actor,
+            "person_viewed",
+            object_type="person",
+            object_id=person_id,
+            person_id=person_id,
+            reason=reason,
+            detail={"attempt_id": card["attempt_id"]},
+        )
     return card
 
 
@@ -111,24 +133,37 @@ async def open_call_card(
     call with nobody known, such as an unmatched inbound number)."""
     person_id: UUID | None = await conn.fetchval(
         "select person_id from call_attempts where id = $1 and tenant_id = $2",
-        attempt_id, actor.tenant_id)
+        attempt_id,
+        actor.tenant_id,
+    )
     if person_id is None:
         return None
     return await open_card(conn, actor, person_id, reason=reason, attempt_id=attempt_id)
 
 
 async def open_card_on_call(
-    conn: asyncpg.Connection, actor: audit.Actor, person_id: UUID, attempt_id: UUID | None,
-    *, reason: str,
+    conn: asyncpg.Connection,
+    actor: audit.Actor,
+    person_id: UUID,
+    attempt_id: UUID | None,
+    *,
+    reason: str,
 ) -> dict[str, Any]:
     """The card of `person_id` only if `attempt_id` is the actor's call with that person; any
     other ask is refused and the refusal access-logged."""
     on_call = attempt_id is not None and await conn.fetchval(
-        "select person_id = $2 from call_attempts where id = $1", attempt_id, person_id)
+        "select person_id = $2 from call_attempts where id = $1", attempt_id, person_id
+    )
     if not on_call:
-        await audit.record(conn, actor, "person_refused", object_type="person",
-                           object_id=person_id, person_id=person_id,
-                           reason="not on this operator's call")
+        await audit.record(
+            conn,
+            actor,
+            "person_refused",
+            object_type="person",
+            object_id=person_id,
+            person_id=person_id,
+            reason="not on this operator's call",
+        )
         raise Forbidden("この方の情報は表示できません。")
     card = await open_card(conn, actor, person_id, reason=reason, attempt_id=attempt_id)
     if card is None:

@@ -41,7 +41,7 @@ class Scope:
     max_owed: int | None = None
     min_days_past_due: int = 1
     auto_debit: bool | None = None
-    contacted_within_days: int = 7     # someone contacted this recently is left alone
+    contacted_within_days: int = 7  # someone contacted this recently is left alone
 
 
 LETTER = "letter"  # not called: no usable number, so a reminder letter goes instead
@@ -58,8 +58,13 @@ class Preview:
     segments: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, object]:
-        return {"candidates": self.candidates, "to_call": self.to_call, "letters": self.letters,
-                "excluded": dict(self.excluded), "segments": dict(self.segments)}
+        return {
+            "candidates": self.candidates,
+            "to_call": self.to_call,
+            "letters": self.letters,
+            "excluded": dict(self.excluded),
+            "segments": dict(self.segments),
+        }
 
 
 def fiscal_year(now: datetime) -> int:
@@ -71,11 +76,15 @@ def fiscal_year(now: datetime) -> int:
 def scope_args(tenant_id: UUID, scope: Scope, now: datetime) -> list[object]:
     """Parameters $1 … $11 of CLASSIFIED_SQL; a query built on it numbers its own from $12."""
     return [
-        tenant_id, list(scope.tax_types), fiscal_year(now),
+        tenant_id,
+        list(scope.tax_types),
+        fiscal_year(now),
         list(scope.fiscal_years) if scope.fiscal_years is not None else None,
-        list(scope.delinquency_categories) if scope.delinquency_categories is not None
-        else None,
-        scope.min_owed, scope.max_owed, now.astimezone(TOKYO).date(), scope.min_days_past_due,
+        list(scope.delinquency_categories) if scope.delinquency_categories is not None else None,
+        scope.min_owed,
+        scope.max_owed,
+        now.astimezone(TOKYO).date(),
+        scope.min_days_past_due,
         scope.auto_debit,
         # (now - last contact) < N days, in exact 24-hour days as before: last contact > this.
         now - timedelta(days=scope.contacted_within_days),
@@ -201,7 +210,7 @@ def order_by(order: Sequence[str] = PRIORITY_KEYS, *, reverse: bool = False) -> 
     the lowest priority first."""
     terms = []
     for key in order:
-        column, descending = _KEY_COLUMNS[key]   # KeyError: not a PRIORITY_KEY
+        column, descending = _KEY_COLUMNS[key]  # KeyError: not a PRIORITY_KEY
         terms.append(f"{column} {'desc' if descending != reverse else 'asc'}")
     terms.append(f"person_id {'desc' if reverse else 'asc'}")
     return ", ".join(terms)
@@ -231,8 +240,10 @@ async def preview(
 ) -> Preview:
     async with conn.transaction():
         await conn.execute(NO_JIT)
-        rows = await conn.fetch(CLASSIFIED_SQL + COUNTS_SQL.format(source="classified"),
-                                *scope_args(tenant_id, scope, now))
+        rows = await conn.fetch(
+            CLASSIFIED_SQL + COUNTS_SQL.format(source="classified"),
+            *scope_args(tenant_id, scope, now),
+        )
     return _preview(rows)
 
 
@@ -259,8 +270,14 @@ async def _persons_held_unchecked(conn: asyncpg.Connection) -> bool:
 
 
 async def plan(
-    conn: asyncpg.Connection, tenant_id: UUID, campaign_id: UUID, scope: Scope, now: datetime,
-    order: Sequence[str] | None = None, *, actor: audit.Actor | None = None,
+    conn: asyncpg.Connection,
+    tenant_id: UUID,
+    campaign_id: UUID,
+    scope: Scope,
+    now: datetime,
+    order: Sequence[str] | None = None,
+    *,
+    actor: audit.Actor | None = None,
 ) -> Preview:
     """Write the targets of a draft campaign, highest priority first; returns the counts.
     `order` (a sequence of PRIORITY_KEYS) replaces the campaign's stored priority order.
@@ -270,21 +287,26 @@ async def plan(
     workers; an INSERT may not), then is counted and written from there. Where it may, the
     write skips the two foreign-key checks per target (`_persons_held_unchecked`): they
     were half the time of a million-person plan, and the person's also locked each row."""
-    if order is not None and (len(set(order)) != len(order)
-                              or not set(order) <= set(PRIORITY_KEYS)):
-        raise BadRequest(f"priority: each of {', '.join(PRIORITY_KEYS)} at most once",
-                         code="bad_priority")
+    if order is not None and (
+        len(set(order)) != len(order) or not set(order) <= set(PRIORITY_KEYS)
+    ):
+        raise BadRequest(
+            f"priority: each of {', '.join(PRIORITY_KEYS)} at most once", code="bad_priority"
+        )
     async with conn.transaction():
         campaign = await conn.fetchrow(
             "select status, priority_order from campaigns where id = $1 and tenant_id = $2"
-            " for update", campaign_id, tenant_id,
+            " for update",
+            campaign_id,
+            tenant_id,
         )
         status = campaign["status"] if campaign else None
         if status != "draft":
             raise TransitionError(f"campaign is {status}; only a draft campaign is planned")
         if order is not None:
-            await conn.execute("update campaigns set priority_order = $2 where id = $1",
-                               campaign_id, list(order))
+            await conn.execute(
+                "update campaigns set priority_order = $2 where id = $1", campaign_id, list(order)
+            )
         await conn.execute(NO_JIT)
         keys = order_by(order or campaign["priority_order"] or PRIORITY_KEYS, reverse=True)
         # before the checks go off: call attempts refer to targets
@@ -293,7 +315,8 @@ async def plan(
         await conn.execute("drop table if exists pg_temp.planning_rows")
         await conn.execute(
             "create temporary table planning_rows on commit drop as "
-            + CLASSIFIED_SQL + " select * from classified",
+            + CLASSIFIED_SQL
+            + " select * from classified",
             *scope_args(tenant_id, scope, now),
         )
         summary = _preview(await conn.fetch(COUNTS_SQL.format(source="planning_rows")))
@@ -308,12 +331,18 @@ async def plan(
             f"   select person_id, row_number() over (order by {keys}) as priority"
             "      from planning_rows where reason is null) ranked) numbered"
             " order by person_id",
-            tenant_id, campaign_id,
+            tenant_id,
+            campaign_id,
         )
         if unchecked:
             await foreign_key_checks_on(conn)
         if actor is not None:
-            await audit.record(conn, actor, "campaign_planned", object_type="campaign",
-                               object_id=campaign_id,
-                               detail={"to_call": summary.to_call, "letters": summary.letters})
+            await audit.record(
+                conn,
+                actor,
+                "campaign_planned",
+                object_type="campaign",
+                object_id=campaign_id,
+                detail={"to_call": summary.to_call, "letters": summary.letters},
+            )
     return summary

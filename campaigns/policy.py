@@ -74,9 +74,9 @@ DEFAULT_WINDOWS: dict[DayType, dict[str, tuple[Window, ...]]] = {
 # How long to wait after each outcome before the next automatic attempt on the same person.
 DEFAULT_RETRY_AFTER: dict[str, timedelta] = {
     "busy": timedelta(minutes=10),
-    "no_answer": timedelta(hours=3),        # also moves the call to another part of the day
+    "no_answer": timedelta(hours=3),  # also moves the call to another part of the day
     "rejected": timedelta(days=1),
-    "failed": timedelta(minutes=5),         # trunk or network trouble, not the person
+    "failed": timedelta(minutes=5),  # trunk or network trouble, not the person
     "unknown": timedelta(hours=1),
     "answered": timedelta(days=1),
     "completed": timedelta(days=1),
@@ -89,9 +89,9 @@ NEVER_AGAIN = frozenset({"invalid_number"})
 
 @dataclass(frozen=True)
 class PastAttempt:
-    at: datetime             # when the call was placed (timezone-aware)
-    status: str              # call_attempts.status
-    machine: bool = False    # AMD said MACHINE
+    at: datetime  # when the call was placed (timezone-aware)
+    status: str  # call_attempts.status
+    machine: bool = False  # AMD said MACHINE
     human_answered: bool = False
 
 
@@ -116,8 +116,12 @@ def closes_in(policy: ContactPolicy, now: datetime) -> float | None:
     """Seconds until the calling window open at `now` closes for every kind of number (the
     latest end among today's windows that contain `now`), or None when none is open."""
     local = now.astimezone(TOKYO)
-    ends = [w.end for kind in ("landline", "mobile")
-            for w in policy.windows_for(local.date(), kind) if w.contains(local.time())]
+    ends = [
+        w.end
+        for kind in ("landline", "mobile")
+        for w in policy.windows_for(local.date(), kind)
+        if w.contains(local.time())
+    ]
     if not ends:
         return None
     end = datetime.combine(local.date(), max(ends), tzinfo=TOKYO)
@@ -127,8 +131,8 @@ def closes_in(policy: ContactPolicy, now: datetime) -> float | None:
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
-    reason: str           # a rule name, never personal data
-    final: bool = False   # no later time will ever be allowed by this policy
+    reason: str  # a rule name, never personal data
+    final: bool = False  # no later time will ever be allowed by this policy
 
 
 ALLOWED = Decision(True, "allowed")
@@ -168,8 +172,13 @@ def best_hours(attempts: Sequence[PastAttempt]) -> list[int]:
 
 
 def next_call_time(
-    policy: ContactPolicy, phone_kind: str, attempts: Sequence[PastAttempt], now: datetime,
-    *, step: timedelta = timedelta(minutes=15), horizon: timedelta = timedelta(days=21),
+    policy: ContactPolicy,
+    phone_kind: str,
+    attempts: Sequence[PastAttempt],
+    now: datetime,
+    *,
+    step: timedelta = timedelta(minutes=15),
+    horizon: timedelta = timedelta(days=21),
 ) -> datetime | None:
     """The earliest moment from `now` an automatic call may start, preferring, on that
     first possible day, an hour at which the person answered before. None when the policy

@@ -14,7 +14,7 @@ import asyncpg
 from campaigns.phones import best_phones
 from campaigns.policy import ContactPolicy, PastAttempt, may_call, next_call_time
 
-CANDIDATE_FACTOR = 3   # look at more rows than asked: the policy may turn some away
+CANDIDATE_FACTOR = 3  # look at more rows than asked: the policy may turn some away
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,14 @@ async def _attempt_history(
 
 
 async def next_targets(
-    conn: asyncpg.Connection, campaign_id: UUID, n: int, now: datetime, *, worker: str,
-    lease: timedelta = timedelta(minutes=2), policy: ContactPolicy | None = None,
+    conn: asyncpg.Connection,
+    campaign_id: UUID,
+    n: int,
+    now: datetime,
+    *,
+    worker: str,
+    lease: timedelta = timedelta(minutes=2),
+    policy: ContactPolicy | None = None,
 ) -> list[Target]:
     """Claim up to n targets of a running campaign that the contact policy allows now.
     Targets the policy turns away get their next allowed time, so they are not examined
@@ -76,7 +82,9 @@ async def next_targets(
              limit $3
                for update of t skip locked
             """,
-            campaign_id, now, n * CANDIDATE_FACTOR,
+            campaign_id,
+            now,
+            n * CANDIDATE_FACTOR,
         )
         if not rows:
             return []
@@ -94,7 +102,9 @@ async def next_targets(
                 await conn.execute(
                     "update campaign_targets set state = 'claimed', claimed_by = $2,"
                     " claim_expires_at = $3, updated_at = now() where id = $1",
-                    row["id"], worker, now + lease,
+                    row["id"],
+                    worker,
+                    now + lease,
                 )
                 claimed.append(Target(row["id"], person, row["priority"]))
             elif len(claimed) < n:
@@ -104,7 +114,9 @@ async def next_targets(
                 else:
                     await conn.execute(
                         "update campaign_targets set next_attempt_at = $2, updated_at = now()"
-                        " where id = $1", row["id"], later,
+                        " where id = $1",
+                        row["id"],
+                        later,
                     )
         return claimed
 
@@ -115,5 +127,7 @@ async def _set(
     await conn.execute(
         "update campaign_targets set state = $2, excluded_reason = $3, updated_at = now()"
         " where id = $1",
-        target_id, state, reason,
+        target_id,
+        state,
+        reason,
     )

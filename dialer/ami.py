@@ -253,7 +253,9 @@ class AmiClient:
         """Uniqueids of every channel Asterisk has now (our attempt UUIDs among them)."""
         replies = await self.action({"Action": "CoreShowChannels"}, timeout_s=10.0)
         return {
-            uid for event in replies if event.name == "coreshowchannel"
+            uid
+            for event in replies
+            if event.name == "coreshowchannel"
             if (uid := event.get("uniqueid"))
         }
 

@@ -101,9 +101,7 @@ def parse_originate_reply(attempt_id: UUID, replies: list[AmiEvent]) -> Originat
         )
     final = replies[-1]
     if final.name != "originateresponse":
-        return OriginateResult(
-            attempt_id, OriginateOutcome.UNKNOWN, detail="no OriginateResponse"
-        )
+        return OriginateResult(attempt_id, OriginateOutcome.UNKNOWN, detail="no OriginateResponse")
     reason_text = final.get("reason")
     reason = int(reason_text) if reason_text and reason_text.isdigit() else None
     outcome = outcome_from_reason(reason)

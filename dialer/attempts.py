@@ -44,8 +44,6 @@ class Attempt:
     ended_at: datetime | None
 
 
-
-
 async def _update_and_log(
     conn: Executor, update_sql: str, args: tuple[Any, ...], kind: str, detail: dict[str, Any]
 ) -> asyncpg.Record | None:
@@ -66,9 +64,15 @@ async def _update_and_log(
 
 
 async def create(
-    conn: Executor, *, attempt_id: UUID, tenant_id: UUID, dial_string: str,
-    campaign_id: UUID | None = None, target_id: UUID | None = None,
-    person_id: UUID | None = None, phone_id: UUID | None = None,
+    conn: Executor,
+    *,
+    attempt_id: UUID,
+    tenant_id: UUID,
+    dial_string: str,
+    campaign_id: UUID | None = None,
+    target_id: UUID | None = None,
+    person_id: UUID | None = None,
+    phone_id: UUID | None = None,
 ) -> UUID:
     row_id: UUID = await conn.fetchval(
         """
@@ -77,7 +81,13 @@ async def create(
         values ($1, $2, $3, $4, $5, $6, $7)
         returning id
         """,
-        attempt_id, tenant_id, campaign_id, target_id, person_id, phone_id, dial_string,
+        attempt_id,
+        tenant_id,
+        campaign_id,
+        target_id,
+        person_id,
+        phone_id,
+        dial_string,
     )
     return row_id
 
@@ -104,7 +114,8 @@ async def record_originate_result(
             conn,
             "update call_attempts set failure_detail = $2 where id = $1 and status = 'dialing'",
             (result.attempt_id, f"outcome unknown: {result.detail}"),
-            "originate_unknown", {"detail": result.detail},
+            "originate_unknown",
+            {"detail": result.detail},
         )
         return
     answered = status == "answered"
@@ -125,10 +136,15 @@ async def record_originate_result(
          where id = $1
         """,
         (
-            result.attempt_id, status, result.reason, answered,
-            None if answered else result.detail, hangup_due,
+            result.attempt_id,
+            status,
+            result.reason,
+            answered,
+            None if answered else result.detail,
+            hangup_due,
         ),
-        "originate_result", {"outcome": str(result.outcome), "reason": result.reason},
+        "originate_result",
+        {"outcome": str(result.outcome), "reason": result.reason},
     )
 
 
@@ -152,12 +168,16 @@ async def record_hangup(
          where id = $1
         """,
         (attempt_id, cause, cause_text),
-        "hangup", {"cause": cause, "cause_text": cause_text},
+        "hangup",
+        {"cause": cause, "cause_text": cause_text},
     )
 
 
 async def record_stasis_entry(
-    conn: Executor, attempt_id: UUID, amd_status: str | None, amd_cause: str | None,
+    conn: Executor,
+    attempt_id: UUID,
+    amd_status: str | None,
+    amd_cause: str | None,
     pbx_at: str | None = None,
 ) -> UUID | None:
     """The answered call reached our Stasis app. Returns its tenant, None for an unknown
@@ -174,7 +194,8 @@ async def record_stasis_entry(
          where id = $1
         """,
         (attempt_id, amd_status or None, amd_cause or None),
-        "stasis_start", {"amd_status": amd_status, "amd_cause": amd_cause, "pbx_at": pbx_at},
+        "stasis_start",
+        {"amd_status": amd_status, "amd_cause": amd_cause, "pbx_at": pbx_at},
     )
     return None if row is None else UUID(str(row["tenant_id"]))
 
@@ -192,7 +213,8 @@ async def record_connected(conn: Executor, attempt_id: UUID, operator_id: UUID) 
          where id = $1
         """,
         (attempt_id, operator_id),
-        "connected", {"operator_id": str(operator_id)},
+        "connected",
+        {"operator_id": str(operator_id)},
     )
 
 
@@ -207,7 +229,8 @@ async def record_abandoned(conn: Executor, attempt_id: UUID, waited_s: float) ->
          where id = $1
         """,
         (attempt_id,),
-        "abandoned", {"waited_s": round(waited_s, 3)},
+        "abandoned",
+        {"waited_s": round(waited_s, 3)},
     )
 
 
@@ -218,7 +241,8 @@ async def record_stasis_end(conn: Executor, attempt_id: UUID, pbx_at: str) -> No
         "insert into call_attempt_events (tenant_id, attempt_id, kind, detail)"
         " select tenant_id, id, 'stasis_end', jsonb_build_object('pbx_at', $2::text)"
         " from call_attempts where id = $1",
-        attempt_id, pbx_at,
+        attempt_id,
+        pbx_at,
     )
 
 
@@ -237,7 +261,8 @@ async def record_wrap_up_overrun(conn: Executor, attempt_id: UUID, limit_s: floa
         "insert into call_attempt_events (tenant_id, attempt_id, kind, detail)"
         " select tenant_id, id, 'wrap_up_overrun', jsonb_build_object('limit_s', $2::float8)"
         " from call_attempts where id = $1",
-        attempt_id, limit_s,
+        attempt_id,
+        limit_s,
     )
 
 
@@ -267,7 +292,8 @@ async def close_lost(conn: Executor, attempt_id: UUID, detail: str) -> str:
          where id = $1
         """,
         (attempt_id, detail),
-        "reconciled", {"detail": detail},
+        "reconciled",
+        {"detail": detail},
     )
     return "unknown" if row is None else str(row["status"])
 

@@ -33,7 +33,8 @@ OUTBOUND_CONTEXT = "saikoku-outbound"
 
 
 _PACING_OUTCOME: dict[OriginateOutcome, Literal["busy", "no_answer", "failed"]] = {
-    OriginateOutcome.BUSY: "busy", OriginateOutcome.NO_ANSWER: "no_answer",
+    OriginateOutcome.BUSY: "busy",
+    OriginateOutcome.NO_ANSWER: "no_answer",
 }
 
 
@@ -80,8 +81,13 @@ class CallPlacer:
     """Places calls and keeps their attempt rows true to what Asterisk reports."""
 
     def __init__(
-        self, pool: asyncpg.Pool, ami: AmiClient, *, floor: Floor | None = None,
-        clock: Callable[[], float] = time.monotonic, stasis_app: str | None = None,
+        self,
+        pool: asyncpg.Pool,
+        ami: AmiClient,
+        *,
+        floor: Floor | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        stasis_app: str | None = None,
     ) -> None:
         self._pool = pool
         self._ami = ami
@@ -100,29 +106,42 @@ class CallPlacer:
         self._live_channels: set[UUID] = set()
 
     async def place(
-        self, *, tenant_id: UUID, dial_string: str, options: DialOptions,
-        campaign_id: UUID | None = None, who: Callee | None = None,
+        self,
+        *,
+        tenant_id: UUID,
+        dial_string: str,
+        options: DialOptions,
+        campaign_id: UUID | None = None,
+        who: Callee | None = None,
         attempt_id: UUID | None = None,
     ) -> OriginateResult:
         """Insert the attempt, originate it, and record the OriginateResponse."""
         attempt_id = attempt_id or uuid.uuid4()
         self._in_flight.add(attempt_id)
         try:
-            return await self._place(
-                attempt_id, tenant_id, dial_string, options, campaign_id, who
-            )
+            return await self._place(attempt_id, tenant_id, dial_string, options, campaign_id, who)
         finally:
             self._in_flight.discard(attempt_id)
 
     async def _place(
-        self, attempt_id: UUID, tenant_id: UUID, dial_string: str, options: DialOptions,
-        campaign_id: UUID | None, who: Callee | None,
+        self,
+        attempt_id: UUID,
+        tenant_id: UUID,
+        dial_string: str,
+        options: DialOptions,
+        campaign_id: UUID | None,
+        who: Callee | None,
     ) -> OriginateResult:
         pool = self._pool
         await attempts.create(
-            pool, attempt_id=attempt_id, tenant_id=tenant_id, dial_string=dial_string,
-            campaign_id=campaign_id, target_id=who.target_id if who else None,
-            person_id=who.person_id if who else None, phone_id=who.phone_id if who else None,
+            pool,
+            attempt_id=attempt_id,
+            tenant_id=tenant_id,
+            dial_string=dial_string,
+            campaign_id=campaign_id,
+            target_id=who.target_id if who else None,
+            person_id=who.person_id if who else None,
+            phone_id=who.phone_id if who else None,
         )
         self._floor.placed(attempt_id, tenant_id, campaign_id, self._clock())
         with bound_contextvars(attempt_id=str(attempt_id), campaign_id=str(campaign_id or "")):
@@ -132,10 +151,13 @@ class CallPlacer:
                 context=OUTBOUND_CONTEXT,
                 ring_timeout_s=options.ring_timeout_s,
                 caller_id=options.caller_id,
-                variables={"SAIKOKU_AMD": "on" if options.amd else "off",
-                           "SAIKOKU_ON_MACHINE": (MACHINE_MESSAGE if options.message_on_machine
-                                                  else "hangup"),
-                           **({"SAIKOKU_APP": self._stasis_app} if self._stasis_app else {})},
+                variables={
+                    "SAIKOKU_AMD": "on" if options.amd else "off",
+                    "SAIKOKU_ON_MACHINE": (
+                        MACHINE_MESSAGE if options.message_on_machine else "hangup"
+                    ),
+                    **({"SAIKOKU_APP": self._stasis_app} if self._stasis_app else {}),
+                },
             )
             await attempts.mark_originated(pool, attempt_id)
             result = await self._ami.originate(request)
@@ -152,7 +174,9 @@ class CallPlacer:
             what="originate_result",
         )
         log.info(
-            "originate_result", outcome=str(result.outcome), reason=result.reason,
+            "originate_result",
+            outcome=str(result.outcome),
+            reason=result.reason,
             detail=None if result.outcome is OriginateOutcome.ANSWERED else result.detail,
         )
 
@@ -165,8 +189,9 @@ class CallPlacer:
                 with bound_contextvars(attempt_id=str(attempt_id)):
                     await self._record_result(result, hangup_due=channel_exists)
                 if result.outcome is not OriginateOutcome.ANSWERED and not channel_exists:
-                    self._floor.ended(attempt_id, self._clock(), _PACING_OUTCOME.get(
-                        result.outcome, "failed"))
+                    self._floor.ended(
+                        attempt_id, self._clock(), _PACING_OUTCOME.get(result.outcome, "failed")
+                    )
             return
         attempt_id = attempt_id_of(event)
         if attempt_id is None:

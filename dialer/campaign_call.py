@@ -23,11 +23,19 @@ def dial_options(knobs: PacingSettings, *, operator_on_line: bool) -> DialOption
 
 
 async def place_campaign_call(
-    placer: CallPlacer, *, tenant_id: UUID, campaign_id: UUID, attempt_id: UUID, dial: Dial,
-    knobs: PacingSettings, operator_on_line: bool = False,
+    placer: CallPlacer,
+    *,
+    tenant_id: UUID,
+    campaign_id: UUID,
+    attempt_id: UUID,
+    dial: Dial,
+    knobs: PacingSettings,
+    operator_on_line: bool = False,
 ) -> OriginateResult:
     return await placer.place(
-        tenant_id=tenant_id, campaign_id=campaign_id, attempt_id=attempt_id,
+        tenant_id=tenant_id,
+        campaign_id=campaign_id,
+        attempt_id=attempt_id,
         dial_string=knobs.dial_template.format(number=dial.number),
         options=dial_options(knobs, operator_on_line=operator_on_line),
         who=Callee(dial.target_id, dial.person_id, dial.phone_id),

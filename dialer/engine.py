@@ -54,7 +54,7 @@ class TenantFloor:
     campaigns: list[UUID]
     knobs: PacingSettings
     pacer: Pacer
-    tokens: float = 0.0          # calls-per-second bucket
+    tokens: float = 0.0  # calls-per-second bucket
     refilled_at: float = 0.0
 
     def refill(self, now: float) -> None:
@@ -66,8 +66,14 @@ class TenantFloor:
 
 class Dialer:
     def __init__(
-        self, pool: asyncpg.Pool, placer: CallPlacer, floor: Floor, *,
-        policy: ContactPolicy | None = None, tick_s: float = 0.1, refresh_s: float = 1.0,
+        self,
+        pool: asyncpg.Pool,
+        placer: CallPlacer,
+        floor: Floor,
+        *,
+        policy: ContactPolicy | None = None,
+        tick_s: float = 0.1,
+        refresh_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], datetime] = lambda: datetime.now(TOKYO),
         can_dial: Callable[[], bool] = lambda: True,
@@ -120,7 +126,8 @@ class Dialer:
         rows = await self._pool.fetch(
             "select c.id, c.tenant_id, c.status, c.pacing from campaigns c"
             " where c.status in ('running', 'paused') and c.tenant_id = any($1::uuid[])"
-            " order by c.tenant_id, c.created_at, c.id", list(active),
+            " order by c.tenant_id, c.created_at, c.id",
+            list(active),
         )
         running: dict[UUID, list[asyncpg.Record]] = {}
         async with self._pool.acquire() as conn:
@@ -139,8 +146,9 @@ class Dialer:
         try:
             knobs = pacing_settings(**json.loads(campaigns[0]["pacing"]))
         except ConfigurationError as exc:
-            log.error("campaign_pacing_invalid", campaign_id=str(campaigns[0]["id"]),
-                      error=str(exc))
+            log.error(
+                "campaign_pacing_invalid", campaign_id=str(campaigns[0]["id"]), error=str(exc)
+            )
             return
         ids = [c["id"] for c in campaigns]
         current = self._tenants.get(tenant_id)
@@ -152,20 +160,28 @@ class Dialer:
             replayed = await replay.prime(conn, ids, pacer, self._clock())
         self._tenants[tenant_id] = TenantFloor(ids, knobs, pacer, refilled_at=self._clock())
         self._floor.set_pacer(tenant_id, pacer)
-        log.info("pacing_adopted", tenant_id=str(tenant_id), mode=knobs.mode,
-                 replayed_attempts=replayed)
+        log.info(
+            "pacing_adopted", tenant_id=str(tenant_id), mode=knobs.mode, replayed_attempts=replayed
+        )
 
     async def _complete_if_done(
         self, conn: asyncpg.Connection, tenant_id: UUID, campaign_id: UUID
     ) -> None:
         left = await conn.fetchval(
             "select count(*) from campaign_targets where campaign_id = $1"
-            " and state in ('pending', 'claimed', 'in_call', 'callback')", campaign_id,
+            " and state in ('pending', 'claimed', 'in_call', 'callback')",
+            campaign_id,
         )
         if left == 0:
             try:
-                await transition(conn, tenant_id, campaign_id, "completed", changed_by=None,
-                                 reason="every target is finished")
+                await transition(
+                    conn,
+                    tenant_id,
+                    campaign_id,
+                    "completed",
+                    changed_by=None,
+                    reason="every target is finished",
+                )
                 log.info("campaign_completed", campaign_id=str(campaign_id))
             except TransitionError:
                 pass  # paused or stopped meanwhile: the supervisor decides
@@ -177,7 +193,8 @@ class Dialer:
         now = self._clock()
         floor.refill(now)
         snapshot = self._floor.snapshot(
-            tenant_id, now,
+            tenant_id,
+            now,
             channel_headroom=floor.knobs.trunk_channels - self._floor.live_calls(),
             cps_headroom=int(floor.tokens),
             closes_in_s=closes_in(self._policy, self._wall()),
@@ -191,8 +208,9 @@ class Dialer:
             floor.tokens -= 1
             attempt_id = uuid.uuid4()
             self._floor.placed(attempt_id, tenant_id, campaign_id, now)
-            task = asyncio.create_task(self._call(tenant_id, campaign_id, dial, floor.knobs,
-                                                  attempt_id))
+            task = asyncio.create_task(
+                self._call(tenant_id, campaign_id, dial, floor.knobs, attempt_id)
+            )
             self._calls.add(task)
             task.add_done_callback(self._calls.discard)
 
@@ -204,7 +222,11 @@ class Dialer:
             if len(claimed) >= wanted:
                 break
             for dial in await dialing.claim_dials(
-                conn, campaign_id, wanted - len(claimed), self._wall(), worker=self._worker,
+                conn,
+                campaign_id,
+                wanted - len(claimed),
+                self._wall(),
+                worker=self._worker,
                 policy=self._policy,
             ):
                 await dialing.mark_in_call(conn, dial.target_id)
@@ -212,13 +234,22 @@ class Dialer:
         return claimed
 
     async def _call(
-        self, tenant_id: UUID, campaign_id: UUID, dial: dialing.Dial, knobs: PacingSettings,
+        self,
+        tenant_id: UUID,
+        campaign_id: UUID,
+        dial: dialing.Dial,
+        knobs: PacingSettings,
         attempt_id: UUID,
     ) -> None:
         try:
-            await place_campaign_call(self._placer, tenant_id=tenant_id,
-                                      campaign_id=campaign_id, attempt_id=attempt_id,
-                                      dial=dial, knobs=knobs)
+            await place_campaign_call(
+                self._placer,
+                tenant_id=tenant_id,
+                campaign_id=campaign_id,
+                attempt_id=attempt_id,
+                dial=dial,
+                knobs=knobs,
+            )
         except Exception:
             # The row may not exist: settle_finished frees targets left without an attempt.
             self._floor.ended(attempt_id, self._clock())

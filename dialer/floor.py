@@ -53,10 +53,11 @@ class Floor:
         if pacer is not None:
             pacer.observe(event)
 
-    def placed(self, attempt_id: UUID, tenant_id: UUID, campaign_id: UUID | None,
-               now: float) -> None:
+    def placed(
+        self, attempt_id: UUID, tenant_id: UUID, campaign_id: UUID | None, now: float
+    ) -> None:
         if attempt_id in self._calls:
-            return    # the dialer reports a call before its task places it
+            return  # the dialer reports a call before its task places it
         self._calls[attempt_id] = LiveCall(tenant_id, campaign_id, now)
         self._tell(tenant_id, CallPlaced(now))
 
@@ -83,7 +84,9 @@ class Floor:
             self._tell(call.tenant_id, CallAbandoned(now))
 
     def ended(
-        self, attempt_id: UUID, now: float,
+        self,
+        attempt_id: UUID,
+        now: float,
         outcome: Literal["busy", "no_answer", "failed"] = "failed",
     ) -> None:
         """The call is over (its channel hung up, or the Originate failed)."""
@@ -103,27 +106,41 @@ class Floor:
 
     def active_tenants(self) -> set[UUID]:
         """Tenants with an operator signed in or a call still live."""
-        signed_in = {op.tenant_id for op in self._desk.all()
-                     if op.state is not OperatorState.OFFLINE}
+        signed_in = {
+            op.tenant_id for op in self._desk.all() if op.state is not OperatorState.OFFLINE
+        }
         return signed_in | {c.tenant_id for c in self._calls.values()}
 
     def live_calls(self, tenant_id: UUID | None = None) -> int:
         return sum(1 for c in self._calls.values() if tenant_id in (None, c.tenant_id))
 
-    def snapshot(self, tenant_id: UUID, now: float, *, channel_headroom: int,
-                 cps_headroom: int, closes_in_s: float | None) -> PacingSnapshot:
+    def snapshot(
+        self,
+        tenant_id: UUID,
+        now: float,
+        *,
+        channel_headroom: int,
+        cps_headroom: int,
+        closes_in_s: float | None,
+    ) -> PacingSnapshot:
         operators = [op for op in self._desk.all() if op.tenant_id == tenant_id]
         calls = [c for c in self._calls.values() if c.tenant_id == tenant_id]
         return PacingSnapshot(
             now=now,
             ready=sum(1 for op in operators if op.state is OperatorState.READY),
-            talking_s=tuple(now - op.since for op in operators
-                            if op.state is OperatorState.TALKING),
-            wrapping_s=tuple(now - op.since for op in operators
-                             if op.state is OperatorState.WRAP_UP),
+            talking_s=tuple(
+                now - op.since for op in operators if op.state is OperatorState.TALKING
+            ),
+            wrapping_s=tuple(
+                now - op.since for op in operators if op.state is OperatorState.WRAP_UP
+            ),
             ringing_s=tuple(now - c.placed_at for c in calls if c.answered_at is None),
-            waiting=sum(1 for c in calls if c.answered_at is not None
-                        and c.connected_at is None and not c.released),
-            channel_headroom=channel_headroom, cps_headroom=cps_headroom,
+            waiting=sum(
+                1
+                for c in calls
+                if c.answered_at is not None and c.connected_at is None and not c.released
+            ),
+            channel_headroom=channel_headroom,
+            cps_headroom=cps_headroom,
             closes_in_s=closes_in_s,
         )

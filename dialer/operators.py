@@ -103,8 +103,9 @@ class OperatorDesk:
         op.attempt_id = None
         return self._move(op, OperatorState.OFFLINE, now, reason)
 
-    def set_ready(self, user_id: UUID, ready: bool, now: float,
-                  reason: str | None = None) -> Change | None:
+    def set_ready(
+        self, user_id: UUID, ready: bool, now: float, reason: str | None = None
+    ) -> Change | None:
         """Ready or pause. From wrap-up, ready ends the wrap-up; while talking or connecting
         the wish is kept and applied when the call or the line setup ends."""
         op = self._require(user_id)
@@ -118,11 +119,15 @@ class OperatorDesk:
             raise OperatorStateError("operator is offline: sign in first")
         return None
 
-    def take_longest_ready(self, tenant_id: UUID, attempt_id: UUID, now: float) -> tuple[
-            Operator, Change] | None:
+    def take_longest_ready(
+        self, tenant_id: UUID, attempt_id: UUID, now: float
+    ) -> tuple[Operator, Change] | None:
         """Give the call to the tenant's operator who has waited longest, if any."""
-        ready = [op for op in self._operators.values()
-                 if op.tenant_id == tenant_id and op.state is OperatorState.READY]
+        ready = [
+            op
+            for op in self._operators.values()
+            if op.tenant_id == tenant_id and op.state is OperatorState.READY
+        ]
         if not ready:
             return None
         op = min(ready, key=lambda o: (o.since, str(o.user_id)))
@@ -138,8 +143,14 @@ class OperatorDesk:
         return self._move(op, OperatorState.TALKING, now, "preview call")
 
     def holder_of(self, attempt_id: UUID) -> Operator | None:
-        return next((op for op in self._operators.values() if op.attempt_id == attempt_id
-                     and op.state is OperatorState.TALKING), None)
+        return next(
+            (
+                op
+                for op in self._operators.values()
+                if op.attempt_id == attempt_id and op.state is OperatorState.TALKING
+            ),
+            None,
+        )
 
     def unanswered(self, attempt_id: UUID, now: float) -> Change | None:
         """A preview call nobody answered: the operator is ready again (nothing to record)."""

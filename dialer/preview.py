@@ -55,9 +55,15 @@ def worker_of(user_id: UUID) -> str:
 
 
 class PreviewDialer:
-    def __init__(self, pool: asyncpg.Pool, placer: CallPlacer, desk: Desk, *,
-                 policy: ContactPolicy,
-                 wall: Callable[[], datetime] = lambda: datetime.now(TOKYO)) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        placer: CallPlacer,
+        desk: Desk,
+        *,
+        policy: ContactPolicy,
+        wall: Callable[[], datetime] = lambda: datetime.now(TOKYO),
+    ) -> None:
         self._pool = pool
         self._placer = placer
         self._desk = desk
@@ -75,11 +81,21 @@ class PreviewDialer:
         async with self._pool.acquire() as conn:
             for campaign in await conn.fetch(PREVIEW_CAMPAIGNS_SQL, actor.tenant_id):
                 dials = await dialing.claim_dials(
-                    conn, campaign["id"], 1, self._wall(), worker=worker_of(actor.user_id),
-                    policy=self._policy)
+                    conn,
+                    campaign["id"],
+                    1,
+                    self._wall(),
+                    worker=worker_of(actor.user_id),
+                    policy=self._policy,
+                )
                 if dials:
-                    card = await open_card(conn, actor, dials[0].person_id,
-                                           reason="preview before dialing", attempt_id=None)
+                    card = await open_card(
+                        conn,
+                        actor,
+                        dials[0].person_id,
+                        reason="preview before dialing",
+                        attempt_id=None,
+                    )
                     return {"target_id": dials[0].target_id, "card": card}
         return None
 
@@ -87,8 +103,9 @@ class PreviewDialer:
         """Dial the operator's claimed target; returns the attempt id at once, the call goes
         on in the background."""
         async with self._pool.acquire() as conn:
-            target = await conn.fetchrow(CLAIMED_TARGET_SQL, target_id, tenant_id,
-                                         worker_of(user_id))
+            target = await conn.fetchrow(
+                CLAIMED_TARGET_SQL, target_id, tenant_id, worker_of(user_id)
+            )
             if target is None:
                 raise Conflict("この案件は表示期限が切れました。", code="not_claimed")
             phone = (await best_phones(conn, [target["person_id"]])).get(target["person_id"])
@@ -100,16 +117,29 @@ class PreviewDialer:
         dial = dialing.Dial(target["id"], target["person_id"], phone.phone_id, phone.national)
         knobs = pacing_settings(**json.loads(target["pacing"]))
         task = asyncio.create_task(
-            self._place(tenant_id, target["campaign_id"], dial, knobs, attempt_id))
+            self._place(tenant_id, target["campaign_id"], dial, knobs, attempt_id)
+        )
         self._calls.add(task)
         task.add_done_callback(self._calls.discard)
         return attempt_id
 
-    async def _place(self, tenant_id: UUID, campaign_id: UUID, dial: dialing.Dial,
-                     knobs: PacingSettings, attempt_id: UUID) -> None:
+    async def _place(
+        self,
+        tenant_id: UUID,
+        campaign_id: UUID,
+        dial: dialing.Dial,
+        knobs: PacingSettings,
+        attempt_id: UUID,
+    ) -> None:
         result = await place_campaign_call(
-            self._placer, tenant_id=tenant_id, campaign_id=campaign_id, attempt_id=attempt_id,
-            dial=dial, knobs=knobs, operator_on_line=True)
+            self._placer,
+            tenant_id=tenant_id,
+            campaign_id=campaign_id,
+            attempt_id=attempt_id,
+            dial=dial,
+            knobs=knobs,
+            operator_on_line=True,
+        )
         if str(result.outcome) != "answered":
             await self._desk.unanswered(attempt_id)
 
@@ -117,4 +147,3 @@ class PreviewDialer:
         for task in list(self._calls):
             task.cancel()
         await asyncio.gather(*self._calls, return_exceptions=True)
-

@@ -32,11 +32,14 @@ select now() as db_now, created_at, answered_at, stasis_at, connected_at, ended_
 """
 
 _UNANSWERED: dict[str, Literal["busy", "no_answer", "failed"]] = {
-    "busy": "busy", "no_answer": "no_answer"}
+    "busy": "busy",
+    "no_answer": "no_answer",
+}
 
 
 def events_of(row: asyncpg.Record, to_clock: float) -> list[PacingEvent]:
     """One attempt row as pacing events, times moved onto the driver's clock."""
+
     def at(moment: datetime) -> float:
         return to_clock - float((row["db_now"] - moment).total_seconds())
 
@@ -45,9 +48,13 @@ def events_of(row: asyncpg.Record, to_clock: float) -> list[PacingEvent]:
     answered = row["answered_at"]
     if answered is None:
         if row["ended_at"] is not None:
-            events.append(CallUnanswered(at(row["ended_at"]),
-                                         _UNANSWERED.get(row["status"], "failed"),
-                                         at(row["ended_at"]) - placed))
+            events.append(
+                CallUnanswered(
+                    at(row["ended_at"]),
+                    _UNANSWERED.get(row["status"], "failed"),
+                    at(row["ended_at"]) - placed,
+                )
+            )
         return events
     ring = at(answered) - placed
     if row["machine"]:
@@ -57,16 +64,17 @@ def events_of(row: asyncpg.Record, to_clock: float) -> list[PacingEvent]:
     if row["status"] == "abandoned":
         events.append(CallAbandoned(at(entered)))
     elif row["connected_at"] is not None:
-        events.append(CallConnected(at(row["connected_at"]),
-                                    at(row["connected_at"]) - at(entered)))
+        events.append(CallConnected(at(row["connected_at"]), at(row["connected_at"]) - at(entered)))
         if row["ended_at"] is not None:
-            events.append(TalkEnded(at(row["ended_at"]),
-                                    at(row["ended_at"]) - at(row["connected_at"])))
+            events.append(
+                TalkEnded(at(row["ended_at"]), at(row["ended_at"]) - at(row["connected_at"]))
+            )
     return events
 
 
-async def prime(conn: asyncpg.Connection, campaign_ids: list[UUID], pacer: Pacer,
-                now: float) -> int:
+async def prime(
+    conn: asyncpg.Connection, campaign_ids: list[UUID], pacer: Pacer, now: float
+) -> int:
     """Feed the pacer the last day's events in time order; returns how many attempts."""
     rows = await conn.fetch(LAST_DAY_SQL, campaign_ids)
     events = [e for row in rows for e in events_of(row, now)]

@@ -30,15 +30,20 @@ select r.attempt_id, r.started_at, r.duration_ms, u.login_id as operator
 """
 
 
-async def open_for_playback(conn: asyncpg.Connection, actor: audit.Actor,
-                            attempt_id: UUID) -> Path:
+async def open_for_playback(conn: asyncpg.Connection, actor: audit.Actor, attempt_id: UUID) -> Path:
     """The stored file of the call's recording, its playback logged."""
     async with conn.transaction():
         row = await conn.fetchrow(PLAYABLE_SQL, actor.tenant_id, attempt_id)
         if row is None:
             raise NotFound("録音がありません。")
-        await audit.record(conn, actor, "recording_played", object_type="recording",
-                           object_id=row["id"], person_id=row["person_id"])
+        await audit.record(
+            conn,
+            actor,
+            "recording_played",
+            object_type="recording",
+            object_id=row["id"],
+            person_id=row["person_id"],
+        )
     return Path(row["path"])
 
 

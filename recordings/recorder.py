@@ -37,9 +37,15 @@ class Recorder:
     async def start(self, tenant_id: UUID, attempt_id: UUID, bridge_id: str) -> None:
         await store.started(self._pool, tenant_id, attempt_id)
         try:
-            await self._ari.request("POST", f"/bridges/{bridge_id}/record", params={
-                "name": store.recording_name(attempt_id), "format": "wav",
-                "ifExists": "overwrite"})
+            await self._ari.request(
+                "POST",
+                f"/bridges/{bridge_id}/record",
+                params={
+                    "name": store.recording_name(attempt_id),
+                    "format": "wav",
+                    "ifExists": "overwrite",
+                },
+            )
             self._live.add(attempt_id)
         except (PbxError, NotReadyError) as exc:
             # The call goes on unrecorded rather than being dropped; the row stays unfinished.
@@ -51,11 +57,12 @@ class Recorder:
         self._live.discard(attempt_id)
         with contextlib.suppress(PbxError, NotReadyError):
             await self._ari.request(
-                "POST", f"/recordings/live/{store.recording_name(attempt_id)}/stop",
-                missing_ok=True)
+                "POST", f"/recordings/live/{store.recording_name(attempt_id)}/stop", missing_ok=True
+            )
         places = self._places
-        for _ in range(20):     # Asterisk closes the file just after answering the stop
-            if await store.finished(self._pool, attempt_id, places.spool_dir,
-                                    places.store_dir, places.retention):
+        for _ in range(20):  # Asterisk closes the file just after answering the stop
+            if await store.finished(
+                self._pool, attempt_id, places.spool_dir, places.store_dir, places.retention
+            ):
                 return
             await asyncio.sleep(0.1)

@@ -31,7 +31,10 @@ async def started(conn: Executor, tenant_id: UUID, attempt_id: UUID) -> None:
     await conn.execute(
         "insert into recordings (tenant_id, attempt_id, path, started_at)"
         " values ($1, $2, $3, now()) on conflict (tenant_id, path) do nothing",
-        tenant_id, attempt_id, f"{recording_name(attempt_id)}.wav")
+        tenant_id,
+        attempt_id,
+        f"{recording_name(attempt_id)}.wav",
+    )
 
 
 def _store_file(spooled: Path, store_dir: Path) -> tuple[Path, str, int, int] | None:
@@ -51,7 +54,10 @@ def _store_file(spooled: Path, store_dir: Path) -> tuple[Path, str, int, int] | 
 
 
 async def finished(
-    pool: asyncpg.Pool, attempt_id: UUID, spool_dir: Path, store_dir: Path,
+    pool: asyncpg.Pool,
+    attempt_id: UUID,
+    spool_dir: Path,
+    store_dir: Path,
     retention: timedelta,
 ) -> bool:
     """Move the finished recording into the store and complete its row."""
@@ -65,14 +71,21 @@ async def finished(
     await pool.execute(
         "update recordings set path = $2, sha256 = $3, bytes = $4, duration_ms = $5,"
         " stored_at = now(), purge_after = now() + $6 where attempt_id = $1 and stored_at is null",
-        attempt_id, str(target), digest, size, duration_ms, retention)
+        attempt_id,
+        str(target),
+        digest,
+        size,
+        duration_ms,
+        retention,
+    )
     return True
 
 
 async def purge_due(pool: asyncpg.Pool) -> int:
     """Remove every recording past its retention: file first, then the row is marked."""
     rows = await pool.fetch(
-        "select id, path from recordings where purged_at is null and purge_after < now()")
+        "select id, path from recordings where purged_at is null and purge_after < now()"
+    )
     for row in rows:
         await asyncio.to_thread(Path(row["path"]).unlink, missing_ok=True)
         await pool.execute("update recordings set purged_at = now() where id = $1", row["id"])

@@ -28,7 +28,8 @@ async def put_tenant(conn: Executor, code: str, name: str) -> UUID:
     tenant: UUID = await conn.fetchval(
         "insert into tenants (code, name) values ($1, $2)"
         " on conflict (code) do update set name = excluded.name returning id",
-        code, name,
+        code,
+        name,
     )
     return tenant
 
@@ -36,7 +37,8 @@ async def put_tenant(conn: Executor, code: str, name: str) -> UUID:
 async def active_user_id(conn: Executor, tenant_id: UUID, login: str) -> UUID:
     user: UUID | None = await conn.fetchval(
         "select id from users where tenant_id = $1 and login_id = $2 and disabled_at is null",
-        tenant_id, login,
+        tenant_id,
+        login,
     )
     if user is None:
         raise ConfigurationError(f"no active user {login!r} in this tenant")
@@ -44,14 +46,25 @@ async def active_user_id(conn: Executor, tenant_id: UUID, login: str) -> UUID:
 
 
 async def add_user(
-    conn: Executor, tenant_id: UUID, login: str, *, name: str, role: str, password_hash: str,
+    conn: Executor,
+    tenant_id: UUID,
+    login: str,
+    *,
+    name: str,
+    role: str,
+    password_hash: str,
     phone_endpoint: str | None = None,
 ) -> UUID:
     user_id: UUID | None = await conn.fetchval(
         "insert into users (tenant_id, login_id, display_name, role, password_hash,"
         " phone_endpoint) values ($1, $2, $3, $4, $5, $6)"
         " on conflict (tenant_id, login_id) do nothing returning id",
-        tenant_id, login, name, role, password_hash, phone_endpoint,
+        tenant_id,
+        login,
+        name,
+        role,
+        password_hash,
+        phone_endpoint,
     )
     if user_id is None:
         raise ConfigurationError(f"login id {login!r} exists already in this tenant")
@@ -64,7 +77,8 @@ async def disable_user(conn: asyncpg.Connection, tenant_id: UUID, login: str) ->
         user_id: UUID | None = await conn.fetchval(
             "update users set disabled_at = now(), phone_endpoint = null"
             " where tenant_id = $1 and login_id = $2 and disabled_at is null returning id",
-            tenant_id, login,
+            tenant_id,
+            login,
         )
         if user_id is None:
             raise ConfigurationError(f"no active login id {login!r} in this tenant")
@@ -95,12 +109,19 @@ async def lock_for_login(
         " coalesce(u.locked_until > now(), false) as locked"
         " from users u join tenants t on t.id = u.tenant_id"
         " where t.code = $1 and u.login_id = $2 and u.disabled_at is null for update of u",
-        tenant_code, login,
+        tenant_code,
+        login,
     )
     if row is None:
         return None
-    return LoginCandidate(row["id"], row["tenant_id"], row["password_hash"], row["role"],
-                          row["display_name"], row["locked"])
+    return LoginCandidate(
+        row["id"],
+        row["tenant_id"],
+        row["password_hash"],
+        row["role"],
+        row["display_name"],
+        row["locked"],
+    )
 
 
 async def count_failed_login(
@@ -111,7 +132,9 @@ async def count_failed_login(
         " locked_until = case when failed_logins + 1 >= $2"
         "   then now() + make_interval(mins => $3) else locked_until end"
         " where id = $1",
-        user_id, lock_after, lock_minutes,
+        user_id,
+        lock_after,
+        lock_minutes,
     )
 
 

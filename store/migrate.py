@@ -73,7 +73,9 @@ async def upgrade(conn: asyncpg.Connection, migrations: list[Migration] | None =
                 await conn.execute(
                     "insert into saikoku.schema_migrations (version, name, checksum)"
                     " values ($1, $2, $3)",
-                    migration.version, migration.name, migration.checksum,
+                    migration.version,
+                    migration.name,
+                    migration.checksum,
                 )
             done.append(migration.version)
         return done

@@ -38,7 +38,12 @@ async def open_session(
     await conn.execute(
         "insert into web_sessions (token_hash, tenant_id, user_id, csrf_token, expires_at,"
         " client_addr) values ($1, $2, $3, $4, now() + $5, $6::inet)",
-        _hash(token), tenant_id, user_id, csrf, max_age, client_addr,
+        _hash(token),
+        tenant_id,
+        user_id,
+        csrf,
+        max_age,
+        client_addr,
     )
     return token, csrf
 
@@ -55,13 +60,18 @@ async def resume(conn: Executor, token: str, idle: timedelta) -> SessionUser | N
         returning s.tenant_id, s.user_id, u.login_id, u.display_name, u.role, s.csrf_token,
                   u.phone_endpoint
         """,
-        _hash(token), idle,
+        _hash(token),
+        idle,
     )
     if row is None:
         return None
     return SessionUser(
-        tenant_id=row["tenant_id"], user_id=row["user_id"], login=row["login_id"],
-        display_name=row["display_name"], role=row["role"], csrf_token=row["csrf_token"],
+        tenant_id=row["tenant_id"],
+        user_id=row["user_id"],
+        login=row["login_id"],
+        display_name=row["display_name"],
+        role=row["role"],
+        csrf_token=row["csrf_token"],
         phone_endpoint=row["phone_endpoint"],
     )
 

@@ -77,7 +77,8 @@ async def tenant_id(pool: asyncpg.Pool, request: pytest.FixtureRequest) -> Any:
     return await pool.fetchval(
         "insert into tenants (code, name) values ($1, $2)"
         " on conflict (code) do update set name = excluded.name returning id",
-        code, "テスト区 税務課",
+        code,
+        "テスト区 税務課",
     )
 
 

@@ -37,12 +37,12 @@ class Due:
 @dataclass(frozen=True)
 class Letter:
     person_id: UUID
-    resident_number: str     # 宛名番号: what the taxpayer quotes when they call
-    taxpayer: str            # 納税者 (the person who owes)
-    addressee: str           # who the envelope is for: the 送付先 name when there is one
-    postal_code: str         # 7 digits
+    resident_number: str  # 宛名番号: what the taxpayer quotes when they call
+    taxpayer: str  # 納税者 (the person who owes)
+    addressee: str  # who the envelope is for: the 送付先 name when there is one
+    postal_code: str  # 7 digits
     address: str
-    dues: tuple[Due, ...]    # oldest due first
+    dues: tuple[Due, ...]  # oldest due first
 
     @property
     def total(self) -> int:
@@ -74,7 +74,10 @@ select b.person_id, i.id, b.tax_type, b.fiscal_year, i.installment_no, i.due_dat
 
 
 async def gather(
-    conn: asyncpg.Connection, tenant_id: UUID, person_ids: list[UUID], tax_types: list[str],
+    conn: asyncpg.Connection,
+    tenant_id: UUID,
+    person_ids: list[UUID],
+    tax_types: list[str],
     today: date,
 ) -> tuple[list[Letter], list[UUID]]:
     """Letters for the people who can be posted to, in the order given, and the ids of those
@@ -83,8 +86,16 @@ async def gather(
     people = {r["id"]: r for r in await conn.fetch(PEOPLE_SQL, tenant_id, person_ids)}
     dues: dict[UUID, list[Due]] = defaultdict(list)
     for r in await conn.fetch(DUES_SQL, tenant_id, person_ids, tax_types, today):
-        dues[r["person_id"]].append(Due(r["id"], r["tax_type"], r["fiscal_year"],
-                                        r["installment_no"], r["due_date"], r["owed"]))
+        dues[r["person_id"]].append(
+            Due(
+                r["id"],
+                r["tax_type"],
+                r["fiscal_year"],
+                r["installment_no"],
+                r["due_date"],
+                r["owed"],
+            )
+        )
     letters: list[Letter] = []
     unaddressable: list[UUID] = []
     for person_id in person_ids:
@@ -92,6 +103,15 @@ async def gather(
         if not p["postal_code"] or not p["address"]:
             unaddressable.append(person_id)
             continue
-        letters.append(Letter(person_id, p["resident_number"], p["name"], p["addressee"],
-                              p["postal_code"], p["address"], tuple(dues[person_id])))
+        letters.append(
+            Letter(
+                person_id,
+                p["resident_number"],
+                p["name"],
+                p["addressee"],
+                p["postal_code"],
+                p["address"],
+                tuple(dues[person_id]),
+            )
+        )
     return letters, unaddressable

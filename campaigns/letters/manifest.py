@@ -20,8 +20,14 @@ CSV_COLUMNS = ("sequence", "reference", "page_from", "page_to", "postal_code", "
 
 
 def manifest(
-    batch_id: UUID, campaign_id: UUID, issue: Issue, placed: Sequence[Placed],
-    reasons: dict[UUID, str], pdf_name: str, sha256: str, created_at: datetime,
+    batch_id: UUID,
+    campaign_id: UUID,
+    issue: Issue,
+    placed: Sequence[Placed],
+    reasons: dict[UUID, str],
+    pdf_name: str,
+    sha256: str,
+    created_at: datetime,
 ) -> dict[str, Any]:
     pages = placed[-1].page_to if placed else 0
     return {
@@ -34,9 +40,14 @@ def manifest(
         "sha256": sha256,
         "letter_count": len(placed),
         "letters": [
-            {"sequence": p.sequence, "reference": issue.reference(p.sequence),
-             "page_from": p.page_from, "page_to": p.page_to,
-             "postal_code": p.letter.postal_code, "person_id": str(p.letter.person_id)}
+            {
+                "sequence": p.sequence,
+                "reference": issue.reference(p.sequence),
+                "page_from": p.page_from,
+                "page_to": p.page_to,
+                "postal_code": p.letter.postal_code,
+                "person_id": str(p.letter.person_id),
+            }
             for p in placed
         ],
         "totals": {
@@ -44,8 +55,9 @@ def manifest(
             "pages": pages,
             "by_reason": dict(Counter(reasons[p.letter.person_id] for p in placed)),
             # For bundling by delivery area: letters per 3-digit postal prefix.
-            "by_postal_prefix": dict(sorted(Counter(
-                p.letter.postal_code[:3] for p in placed).items())),
+            "by_postal_prefix": dict(
+                sorted(Counter(p.letter.postal_code[:3] for p in placed).items())
+            ),
         },
     }
 

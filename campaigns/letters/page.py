@@ -18,7 +18,7 @@ from campaigns.letters.fonts import GOTHIC, MINCHO
 from campaigns.letters.textfit import fit, wrap
 
 PAGE_HEIGHT_MM = A4[1] / mm
-LEFT, RIGHT = 20.0, 190.0          # text margins
+LEFT, RIGHT = 20.0, 190.0  # text margins
 
 # Window envelope 長3 (120 × 235 mm), read lengthways: the window is 90 × 45 mm, 23 mm from
 # the left edge and 13 mm from the top. The A4 sheet folded in three (210 × 99 mm, address
@@ -27,14 +27,14 @@ LEFT, RIGHT = 20.0, 190.0          # text margins
 # edges and stops at 50 mm: a sheet that slips up to 8 mm down still shows all of it.
 ADDRESS_X, ADDRESS_TOP, ADDRESS_WIDTH, ADDRESS_BOTTOM = 25.0, 15.0, 80.0, 50.0
 
-MAX_ROWS = 10                      # table lines, including the 他 N 件 line
+MAX_ROWS = 10  # table lines, including the 他 N 件 line
 
 
 @dataclass(frozen=True)
 class Issue:
     """What every letter of one batch shares."""
 
-    batch_ref: str                 # short batch id; a letter's reference adds its sequence
+    batch_ref: str  # short batch id; a letter's reference adds its sequence
     issued_on: date
     pay_by: date
     sender: Sender
@@ -46,7 +46,7 @@ class Issue:
 @dataclass(frozen=True)
 class Rows:
     shown: tuple[Due, ...]
-    hidden: int                    # installments summed in the 他 N 件 line
+    hidden: int  # installments summed in the 他 N 件 line
     hidden_owed: int
 
 
@@ -55,7 +55,7 @@ def table_rows(dues: tuple[Due, ...], max_rows: int = MAX_ROWS) -> Rows:
     with the rest, so the total still adds up on the page."""
     if len(dues) <= max_rows:
         return Rows(dues, 0, 0)
-    rest = dues[max_rows - 1:]
+    rest = dues[max_rows - 1 :]
     return Rows(dues[: max_rows - 1], len(rest), sum(d.owed for d in rest))
 
 
@@ -63,8 +63,7 @@ class _Pen:
     def __init__(self, canvas: Canvas) -> None:
         self.c = canvas
 
-    def text(self, x: float, y: float, s: str, font: str, size: float,
-             align: str = "left") -> None:
+    def text(self, x: float, y: float, s: str, font: str, size: float, align: str = "left") -> None:
         self.c.setFont(font, size)
         base = (PAGE_HEIGHT_MM - y) * mm
         if align == "right":
@@ -81,12 +80,19 @@ class _Pen:
     def box(self, x: float, y: float, w: float, h: float, fill: float | None = None) -> None:
         if fill is not None:
             self.c.setFillGray(fill)
-        self.c.rect(x * mm, (PAGE_HEIGHT_MM - y - h) * mm, w * mm, h * mm,
-                    stroke=1, fill=int(fill is not None))
+        self.c.rect(
+            x * mm,
+            (PAGE_HEIGHT_MM - y - h) * mm,
+            w * mm,
+            h * mm,
+            stroke=1,
+            fill=int(fill is not None),
+        )
         self.c.setFillGray(0)
 
-    def paragraph(self, x: float, y: float, w: float, s: str, font: str, size: float,
-                  leading: float) -> float:
+    def paragraph(
+        self, x: float, y: float, w: float, s: str, font: str, size: float, leading: float
+    ) -> float:
         """Wrapped text whose first baseline is y; returns the next free baseline."""
         for line in wrap(s, font, size, w * mm):
             self.text(x, y, line, font, size)
@@ -154,8 +160,9 @@ def _dues(pen: _Pen, letter: Letter, y: float) -> float:
     rows = table_rows(letter.dues)
     y = top + _ROW
     for due in rows.shown:
-        pen.text(_COLS[0] + 2, y + 4.6, wording.TAX_NAMES.get(due.tax_type, due.tax_type),
-                 MINCHO, 9.5)
+        pen.text(
+            _COLS[0] + 2, y + 4.6, wording.TAX_NAMES.get(due.tax_type, due.tax_type), MINCHO, 9.5
+        )
         pen.text(_COLS[1] + 2, y + 4.6, wording.fiscal_year(due.fiscal_year), MINCHO, 9.5)
         pen.text(_COLS[2] + 2, y + 4.6, wording.installment(due.installment_no), MINCHO, 9.5)
         due_text = wording.era_date(due.due_date) if due.due_date else "―"
@@ -174,15 +181,16 @@ def _dues(pen: _Pen, letter: Letter, y: float) -> float:
     pen.box(LEFT, top, RIGHT - LEFT, y - top)
     for x in _COLS[1:]:
         pen.line(x, top, x, y - _ROW, 0.3)
-    note = ("※ 未納額は、本税と確定した延滞金のうち未納の額です。"
-            "納付の日までの延滞金が別にかかる場合があります。")
+    note = (
+        "※ 未納額は、本税と確定した延滞金のうち未納の額です。"
+        "納付の日までの延滞金が別にかかる場合があります。"
+    )
     return pen.paragraph(LEFT, y + 4.5, RIGHT - LEFT, note, MINCHO, 8, 4)
 
 
 def _pay_by(pen: _Pen, issue: Issue, y: float) -> float:
     pen.box(LEFT, y, RIGHT - LEFT, 8)
-    pen.text(105, y + 5.6, f"納付期限　{wording.both_dates(issue.pay_by)}", GOTHIC, 11,
-             "center")
+    pen.text(105, y + 5.6, f"納付期限　{wording.both_dates(issue.pay_by)}", GOTHIC, 11, "center")
     return y + 15
 
 
@@ -190,12 +198,20 @@ def _how_to_pay(pen: _Pen, y: float) -> None:
     pen.text(LEFT, y, "■ お支払いの方法とご案内", GOTHIC, 10.5)
     y += 6.5
     items = (
-        ("納付書で", "お手元の納付書で、金融機関、コンビニエンスストア、区役所の窓口で"
-                   "お支払いください。"),
-        ("納付書の再発行", "納付書をなくされた、または使用期限が過ぎている場合は再発行します。"
-                        "下記の納税コールセンターへお電話ください。"),
-        ("口座振替のおすすめ", "次回からは、納め忘れのない口座振替が便利です。口座振替依頼書を"
-                            "お送りしますので、お申し出ください。"),
+        (
+            "納付書で",
+            "お手元の納付書で、金融機関、コンビニエンスストア、区役所の窓口でお支払いください。",
+        ),
+        (
+            "納付書の再発行",
+            "納付書をなくされた、または使用期限が過ぎている場合は再発行します。"
+            "下記の納税コールセンターへお電話ください。",
+        ),
+        (
+            "口座振替のおすすめ",
+            "次回からは、納め忘れのない口座振替が便利です。口座振替依頼書を"
+            "お送りしますので、お申し出ください。",
+        ),
         ("ご相談", "病気や失業などで納付が難しい方は、お早めにご相談ください。"),
     )
     for head, text in items:
@@ -208,8 +224,12 @@ def _contact(pen: _Pen, letter: Letter, issue: Issue) -> None:
     pen.box(LEFT, top, RIGHT - LEFT, 22)
     pen.text(LEFT + 3, top + 6, "お問い合わせ先", GOTHIC, 9.5)
     pen.text(LEFT + 30, top + 6, f"{issue.sender.office}　{issue.sender.division}", MINCHO, 9.5)
-    pen.text(LEFT + 30, top + 12.5,
-             f"納税コールセンター　電話 {issue.sender.phone}", GOTHIC, 12)
-    pen.text(LEFT + 30, top + 18,
-             f"受付 {issue.sender.hours}　お電話の際は宛名番号 {letter.resident_number}"
-             " をお伝えください。", MINCHO, 8.5)
+    pen.text(LEFT + 30, top + 12.5, f"納税コールセンター　電話 {issue.sender.phone}", GOTHIC, 12)
+    pen.text(
+        LEFT + 30,
+        top + 18,
+        f"受付 {issue.sender.hours}　お電話の際は宛名番号 {letter.resident_number}"
+        " をお伝えください。",
+        MINCHO,
+        8.5,
+    )

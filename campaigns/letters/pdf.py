@@ -21,7 +21,7 @@ from campaigns.letters.page import Issue, draw_letter
 @dataclass(frozen=True)
 class Placed:
     letter: Letter
-    sequence: int                  # 1-based position in the batch
+    sequence: int  # 1-based position in the batch
     page_from: int
     page_to: int
 
@@ -31,9 +31,14 @@ def render(letters: Sequence[Letter], issue: Issue) -> tuple[bytes, list[Placed]
     buffer = io.BytesIO()
     # The initial font is ours too: a default Helvetica would sit in the file unembedded,
     # which print shops' preflight checks reject.
-    canvas = Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1,
-                    initialFontName=MINCHO,  # type: ignore[arg-type]  # stubs say float
-                    initialFontSize=10)
+    canvas = Canvas(
+        buffer,
+        pagesize=A4,
+        invariant=True,
+        pageCompression=1,
+        initialFontName=MINCHO,  # type: ignore[arg-type]  # stubs say float
+        initialFontSize=10,
+    )
     # Document metadata travels with the file: no personal data in it.
     canvas.setTitle(f"催告書 {issue.batch_ref}")
     canvas.setAuthor(f"{issue.sender.office} {issue.sender.division}")

@@ -27,7 +27,9 @@ FAILED_CALLS = "failed_calls"
 # machine); someone who talked to an operator is reached. Failed calls count as contacts for
 # the planner, so its "contacted_recently" must not keep the letter from someone we only
 # failed to reach.
-RECIPIENTS_SQL = CLASSIFIED_SQL + f"""
+RECIPIENTS_SQL = (
+    CLASSIFIED_SQL
+    + f"""
 , tries as (
     select person_id,
            count(*) filter (where status in ('busy', 'no_answer', 'rejected', 'invalid_number')
@@ -52,6 +54,7 @@ select c.person_id,
  order by {order_by()}
  limit $14::bigint
 """
+)
 
 
 @dataclass(frozen=True)
@@ -61,13 +64,23 @@ class Recipient:
 
 
 async def recipients(
-    conn: asyncpg.Connection, tenant_id: UUID, campaign_id: UUID, tax_types: tuple[str, ...],
-    now: datetime, *, after_attempts: int = DEFAULT_AFTER_ATTEMPTS, limit: int | None = None,
+    conn: asyncpg.Connection,
+    tenant_id: UUID,
+    campaign_id: UUID,
+    tax_types: tuple[str, ...],
+    now: datetime,
+    *,
+    after_attempts: int = DEFAULT_AFTER_ATTEMPTS,
+    limit: int | None = None,
 ) -> list[Recipient]:
     """Who is due a letter now, most owed first (the planner's priority), at most `limit`."""
     async with conn.transaction():
         await conn.execute(NO_JIT)
-        rows = await conn.fetch(RECIPIENTS_SQL,
-                                *scope_args(tenant_id, Scope(tax_types=tax_types), now),
-                                campaign_id, after_attempts, limit)
+        rows = await conn.fetch(
+            RECIPIENTS_SQL,
+            *scope_args(tenant_id, Scope(tax_types=tax_types), now),
+            campaign_id,
+            after_attempts,
+            limit,
+        )
     return [Recipient(r["person_id"], r["reason"]) for r in rows]

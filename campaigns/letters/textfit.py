@@ -19,7 +19,7 @@ def wrap(text: str, font: str, size: float, max_width: float) -> list[str]:
     for token in _TOKEN.findall(text):
         if line and width(line + token, font, size) > max_width and token[0] not in _NO_LINE_START:
             head, space, tail = line.rpartition(" ")
-            if space and head.strip():   # a space is the better place: 番地 | building name
+            if space and head.strip():  # a space is the better place: 番地 | building name
                 lines.append(head.rstrip())
                 line = tail + token
             else:

@@ -24,10 +24,9 @@ END_BEFORE_START = "終了日が開始日より前です (end date before start 
 @dataclass(frozen=True)
 class CellError:
     rec: int
-    column: str     # the spec column's key
+    column: str  # the spec column's key
     value: str
     reason: str
-
 
 
 async def cell_errors(
@@ -68,12 +67,14 @@ async def duplicate_keys(conn: asyncpg.Connection, entity: Entity) -> list[CellE
         return []
     keys = ", ".join(ident(k) for k in entity.natural_key)
     first = entity.natural_key[-1]
+
     # Rows whose key could be read: a required part present, an optional one blank or read.
     # A blank optional part is a key value of its own (口座振替 without 税目区分), as in the
     # unique index it maps to; cells that could not be read are reported elsewhere.
     def readable(a: str) -> str:
         return " and ".join(
-            f"{a}{ident(k)} is not null" if entity.column(k).required
+            f"{a}{ident(k)} is not null"
+            if entity.column(k).required
             else f"({a}{ident(k)} is not null or {a}{ident(k + '_raw')} is null)"
             for k in entity.natural_key
         )
@@ -99,7 +100,8 @@ async def unknown_persons(
     staged = (
         f" and not exists (select 1 from {converted_table(PERSONS)} p"
         " where p.resident_number = c.resident_number)"
-        if persons_in_import else ""
+        if persons_in_import
+        else ""
     )
     rows = await conn.fetch(
         f"select rec, resident_number_raw as val from {converted_table(entity)} c"
@@ -111,22 +113,21 @@ async def unknown_persons(
     return [CellError(r["rec"], "resident_number", r["val"], UNKNOWN_PERSON) for r in rows]
 
 
-
-
-
 async def unknown_bills(
     conn: asyncpg.Connection, entity: Entity, tenant_id: UUID, bills_in_import: bool
 ) -> list[CellError]:
     staged = (
         f" and not exists (select 1 from {converted_table(BILLS)} b where {BILL_MATCH})"
-        if bills_in_import else ""
+        if bills_in_import
+        else ""
     )
     rows = await conn.fetch(
         f"select rec, notice_number_raw as val from {converted_table(entity)} c"
         " where c.notice_number is not null and c.tax_type is not null"
         " and c.fiscal_year is not null"
         f" and not exists (select 1 from tax_bills b where b.tenant_id = $1 and {BILL_MATCH})"
-        + staged + " order by rec",
+        + staged
+        + " order by rec",
         tenant_id,
     )
     return [CellError(r["rec"], "notice_number", r["val"], UNKNOWN_BILL) for r in rows]
@@ -138,8 +139,11 @@ async def unknown_installments(
     keys = "tax_type, fiscal_year, notice_number, installment_no"
     # The keys not in the installments file, by EXCEPT: it hashes the receipts' keys and
     # reads the installments' past them (an anti-join hashed the millions of installments).
-    staged = f" except select {keys} from {converted_table(INSTALLMENTS)}" \
-        if installments_in_import else ""
+    staged = (
+        f" except select {keys} from {converted_table(INSTALLMENTS)}"
+        if installments_in_import
+        else ""
+    )
     rows = await conn.fetch(
         f"with named as (select {'' if staged else 'distinct '}{keys}"
         f"   from {converted_table(entity)}"

@@ -12,7 +12,7 @@ from campaigns.linkage.spec import ENTITIES, Column, Entity, Kind
 KIND_RULES: dict[Kind, str] = {
     Kind.ID: "identifier: letters, digits, - and _; full-width accepted (NFKC)",
     Kind.TEXT: "text; half-width katakana and full-width letters/digits normalised (NFKC), "
-               "spaces collapsed; the original is kept",
+    "spaces collapsed; the original is kept",
     Kind.KANA: "furigana; hiragana and half-width katakana become full-width katakana",
     Kind.DATE: "date: 2024-04-01, 2024/4/1, 20240401, 2024年4月1日, 令和6年4月1日, R6.4.1",
     Kind.DATETIME: "date and time: 2024-05-01 10:30, 令和6年5月1日 10時30分 (Asia/Tokyo)",

@@ -26,7 +26,12 @@ codecs.register_error("saikoku-geta", _geta)
 
 
 async def export_history(
-    pool: asyncpg.Pool, tenant_id: UUID, since: datetime, out: Path, *, encoding: str = "utf-8",
+    pool: asyncpg.Pool,
+    tenant_id: UUID,
+    since: datetime,
+    out: Path,
+    *,
+    encoding: str = "utf-8",
     mark_exported: bool = True,
 ) -> int:
     """Write call-center history recorded since `since`; returns the rows written."""
@@ -38,7 +43,8 @@ async def export_history(
          where h.tenant_id = $1 and h.source = 'call_center' and h.created_at >= $2
          order by h.contacted_at, h.id
         """,
-        tenant_id, since,
+        tenant_id,
+        since,
     )
     newline = "\r\n" if encoding.lower() in ("cp932", "shift_jis", "sjis") else "\n"
     keys = [c.key for c in HISTORY.columns]
@@ -47,8 +53,8 @@ async def export_history(
         writer.writerow([c.ja for c in HISTORY.columns])
         for row in rows:
             values = dict(row)
-            values["contacted_at"] = row["contacted_at"].astimezone(TOKYO).strftime(
-                "%Y-%m-%d %H:%M"
+            values["contacted_at"] = (
+                row["contacted_at"].astimezone(TOKYO).strftime("%Y-%m-%d %H:%M")
             )
             writer.writerow(["" if values.get(k) is None else values[k] for k in keys])
     if mark_exported and rows:

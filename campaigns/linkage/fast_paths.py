@@ -34,14 +34,17 @@ _NEGATIVE = "[-−▲△]"
 # of - / . (2026/6/30, 2026年6月30日, 令和8年6月30日, R8.6.30, 昭和63年1月7日).
 _MONTH = "(0?[1-9]|1[0-2])"
 _DAY = "(0?[1-9]|[12][0-9]|3[01])"
-_MONTH_DAY = (f"(年{_MONTH}月{_DAY}日|-{_MONTH}-{_DAY}|/{_MONTH}/{_DAY}"
-              f"|\\.{_MONTH}\\.{_DAY})")
+_MONTH_DAY = f"(年{_MONTH}月{_DAY}日|-{_MONTH}-{_DAY}|/{_MONTH}/{_DAY}|\\.{_MONTH}\\.{_DAY})"
 _ERA_YEAR = "(元|0?[1-9]|[1-9][0-9])"
 # The eras the ward's people were born and billed in: (spellings, the year before its first,
 # its first and last day). 明治 and 大正 are left to Python.
 _ERAS = tuple(
-    ((era.name, era.name[0], era.letter, era.letter.lower()), era.year_before,
-     era.first.isoformat(), era.last.isoformat())
+    (
+        (era.name, era.name[0], era.letter, era.letter.lower()),
+        era.year_before,
+        era.first.isoformat(),
+        era.last.isoformat(),
+    )
     for era in (REIWA, HEISEI, SHOWA)
 )
 
@@ -50,37 +53,49 @@ def _parts(text: str) -> tuple[str, str, str]:
     """SQL: the year, month and day texts of `text` (a SQL expression) once its era is cut
     off: 年, 月, / and . become -, 日 goes."""
     dashed = f"translate({text}, '年月/.日', '----')"
-    return (f"split_part({dashed}, '-', 1)", f"split_part({dashed}, '-', 2)",
-            f"split_part({dashed}, '-', 3)")
+    return (
+        f"split_part({dashed}, '-', 1)",
+        f"split_part({dashed}, '-', 2)",
+        f"split_part({dashed}, '-', 3)",
+    )
 
 
-def _existing_date(year: str, month: str, day: str, within: tuple[str, str] | None = None
-                   ) -> str:
+def _existing_date(year: str, month: str, day: str, within: tuple[str, str] | None = None) -> str:
     """SQL: the date, or NULL when the month has no such day (the pattern has made the
     month 1-12 and the day 1-31) or it is not `within` (first, last day)."""
     m, d = f"{month}::integer", f"{day}::integer"
     leap = f"({year} % 4 = 0 and ({year} % 100 <> 0 or {year} % 400 = 0))"
-    last = (f"case {m} when 2 then case when {leap} then 29 else 28 end"
-            f" when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end")
+    last = (
+        f"case {m} when 2 then case when {leap} then 29 else 28 end"
+        f" when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end"
+    )
     value = f"make_date({year}, {m}, {d})"
     if within is not None:  # nested: make_date only ever sees a day the month has
-        value = (f"case when {value} between date '{within[0]}' and date '{within[1]}'"
-                 f" then {value} end")
+        value = (
+            f"case when {value} between date '{within[0]}' and date '{within[1]}' then {value} end"
+        )
     return f"case when {d} <= {last} then {value} end"
 
 
 def _gregorian_date() -> tuple[str, int | None, str]:
     year, month, day = _parts("{r}")
-    return (f"^(19|2[01])[0-9][0-9]{_MONTH_DAY}$", None,
-            _existing_date(f"{year}::integer", month, day))
+    return (
+        f"^(19|2[01])[0-9][0-9]{_MONTH_DAY}$",
+        None,
+        _existing_date(f"{year}::integer", month, day),
+    )
 
 
-def _era_date(spellings: tuple[str, ...], before: int, first: str, last: str
-              ) -> tuple[str, int | None, str]:
+def _era_date(
+    spellings: tuple[str, ...], before: int, first: str, last: str
+) -> tuple[str, int | None, str]:
     era_year, month, day = _parts(f"ltrim({{r}}, {literal(''.join(spellings))})")
     year = f"({before} + case {era_year} when '元' then 1 else {era_year}::integer end)"
-    return (f"^({'|'.join(spellings)}){_ERA_YEAR}{_MONTH_DAY}$", None,
-            _existing_date(year, month, day, (first, last)))
+    return (
+        f"^({'|'.join(spellings)}){_ERA_YEAR}{_MONTH_DAY}$",
+        None,
+        _existing_date(year, month, day, (first, last)),
+    )
 
 
 # Katakana (full width) words split by one space or U+3000: NFKC leaves them alone.
@@ -113,24 +128,35 @@ FAST_PATHS: dict[Kind, tuple[tuple[str, int | None, str], ...]] = {
     ),
     Kind.YEAR: (
         ("^(18(6[89]|[7-9][0-9])|19[0-9][0-9]|2[01][0-9][0-9]|2200)$", None, "{r}::smallint"),
-        (f"^(令和|令|R|r){_REIWA_YEAR}(年度?)?$", None,
-         "2018 + ltrim(rtrim({r}, '年度'), '令和Rr')::smallint"),
-        (f"^(平成|平|H|h){_HEISEI_YEAR}(年度?)?$", None,
-         "1988 + ltrim(rtrim({r}, '年度'), '平成Hh')::smallint"),
+        (
+            f"^(令和|令|R|r){_REIWA_YEAR}(年度?)?$",
+            None,
+            "2018 + ltrim(rtrim({r}, '年度'), '令和Rr')::smallint",
+        ),
+        (
+            f"^(平成|平|H|h){_HEISEI_YEAR}(年度?)?$",
+            None,
+            "1988 + ltrim(rtrim({r}, '年度'), '平成Hh')::smallint",
+        ),
         ("^(令和|令|R|r)元(年度?)?$", None, "2019"),
         ("^(平成|平|H|h)元(年度?)?$", None, "1989"),
     ),
     Kind.DATE: (
         # ISO dates of 1900-2199 that exist (the 29th of February in leap years only)
-        ("^(19|2[01])[0-9][0-9]-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
-         "|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$", None, "{r}::date"),
+        (
+            "^(19|2[01])[0-9][0-9]-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"
+            "|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)$",
+            None,
+            "{r}::date",
+        ),
         (f"^{_LEAP}-02-29$", None, "{r}::date"),
         _gregorian_date(),
         *(_era_date(*era) for era in _ERAS),
     ),
     # 〒 is left alone by NFKC.
-    Kind.POSTAL: (("^〒?[0-9][0-9][0-9]-?[0-9][0-9][0-9][0-9]$", None,
-                   "translate({r}, '〒-', '')"),),
+    Kind.POSTAL: (
+        ("^〒?[0-9][0-9][0-9]-?[0-9][0-9][0-9][0-9]$", None, "translate({r}, '〒-', '')"),
+    ),
     Kind.KANA: (
         (_KATAKANA_WORDS, None, "translate({r}, '\u3000', ' ')"),
         (f"^{_ANY_KANA}+([ \u3000]{_ANY_KANA}+)*$", None, _kana_value()),
@@ -143,8 +169,9 @@ def fast_value(column: Column, raw: str) -> str | None:
     else NULL; None when the kind has no fast path."""
     if column.kind is Kind.CODE:
         # Exactly one of the spec's labels: its code (labels are ours, not file data).
-        whens = " ".join(f"when {literal(label)} then {literal(code)}"
-                         for label, code in column.codes.items())
+        whens = " ".join(
+            f"when {literal(label)} then {literal(code)}" for label, code in column.codes.items()
+        )
         return f"(case {raw} {whens} end)"
     if column.kind not in FAST_PATHS:
         return None
@@ -161,8 +188,7 @@ def fast_mobile(raw: str) -> str:
     09012345678): phonenumbers reads every 070/080/090 number whose fourth digit is not 0
     as a valid mobile, +81 and the digits after the 0. Other numbers go to Python."""
     digits = f"replace({raw}, '-', '')"
-    return (f"({raw} ~ '^[0-9-]+$' and length({digits}) = 11"
-            f" and {digits} ~ '^0[789]0[1-9]')")
+    return f"({raw} ~ '^[0-9-]+$' and length({digits}) = 11 and {digits} ~ '^0[789]0[1-9]')"
 
 
 # Characters NFKC leaves alone and that are no whitespace: ASCII but the space, hiragana,
@@ -176,5 +202,7 @@ def text_sql(raw: str) -> str:
     """Mirrors values.normalize_text: NFKC, whitespace runs to one space, trimmed. Text in
     FAST_TEXT only needs U+3000 made a space: NFKC (1.4 µs per address) is skipped."""
     full = f"nullif(btrim(regexp_replace(normalize({raw}, NFKC), '\\s+', ' ', 'g')), '')"
-    return (f"(case when {raw} ~ {literal(FAST_TEXT)} then translate({raw}, '\u3000', ' ')"
-            f" else {full} end)")
+    return (
+        f"(case when {raw} ~ {literal(FAST_TEXT)} then translate({raw}, '\u3000', ' ')"
+        f" else {full} end)"
+    )

@@ -23,8 +23,8 @@ class RowError:
     """One reason a file cannot be imported, located as a person fixing the file needs it."""
 
     file: str
-    line: int          # 1 = the header; 0 = the file as a whole
-    column: str        # the header as written in the file ("" for a whole line)
+    line: int  # 1 = the header; 0 = the file as a whole
+    column: str  # the header as written in the file ("" for a whole line)
     value: str
     reason: str
 
@@ -33,10 +33,10 @@ class RowError:
 class SourceFile:
     path: Path
     entity: Entity
-    encoding: str                 # what the bytes are: utf-8 or cp932
+    encoding: str  # what the bytes are: utf-8 or cp932
     has_bom: bool
-    headers: tuple[str, ...]      # as written in the file
-    columns: tuple[Column, ...]   # the spec column of each header, same order
+    headers: tuple[str, ...]  # as written in the file
+    columns: tuple[Column, ...]  # the spec column of each header, same order
 
     @property
     def name(self) -> str:
@@ -62,8 +62,15 @@ def plan_file(path: Path) -> SourceFile | list[RowError]:
     """Identify the file and map its header row to the spec, or say why not."""
     entity = entity_for_file(path.stem)
     if entity is None:
-        return [RowError(path.name, 0, "", path.name,
-                         "ファイル名から種類が分かりません (unknown file: name it e.g. 宛名.csv)")]
+        return [
+            RowError(
+                path.name,
+                0,
+                "",
+                path.name,
+                "ファイル名から種類が分かりません (unknown file: name it e.g. 宛名.csv)",
+            )
+        ]
     with path.open("rb") as handle:
         head = handle.read(CHUNK)
     encoding, bom = sniff_encoding(head)
@@ -89,8 +96,11 @@ def plan_file(path: Path) -> SourceFile | list[RowError]:
             columns.append(column)
     for column in entity.columns:
         if column.required and column.key not in seen:
-            errors.append(RowError(path.name, 1, column.ja, "",
-                                   "必須の列がありません (required column missing)"))
+            errors.append(
+                RowError(
+                    path.name, 1, column.ja, "", "必須の列がありません (required column missing)"
+                )
+            )
     if errors:
         return errors
     return SourceFile(path, entity, encoding, bom, tuple(first), tuple(columns))
@@ -143,7 +153,7 @@ async def utf8_chunks(
             if on_bytes is not None:
                 on_bytes(len(chunk))
             if first and source.has_bom:
-                chunk = chunk[len(codecs.BOM_UTF8):]
+                chunk = chunk[len(codecs.BOM_UTF8) :]
             first = False
             if source.encoding != "utf-8":
                 chunk = decoder.decode(chunk).encode("utf-8")
@@ -161,7 +171,7 @@ def _decoded_lines(source: SourceFile) -> Iterator[tuple[str, bool]]:
     with source.path.open("rb") as handle:
         for number, raw in enumerate(handle):
             if number == 0 and source.has_bom:
-                raw = raw[len(codecs.BOM_UTF8):]
+                raw = raw[len(codecs.BOM_UTF8) :]
             try:
                 yield raw.decode(source.encoding), True
             except UnicodeDecodeError:
@@ -179,9 +189,16 @@ def scan_structure(source: SourceFile) -> list[RowError]:
         lines.append(text)
         if not clean:
             bad_lines.add(number)
-            errors.append(RowError(source.name, number, "", "",
-                                   f"{source.encoding} として読めない文字があります "
-                                   f"(bytes not valid {source.encoding})"))
+            errors.append(
+                RowError(
+                    source.name,
+                    number,
+                    "",
+                    "",
+                    f"{source.encoding} として読めない文字があります "
+                    f"(bytes not valid {source.encoding})",
+                )
+            )
     reader = csv.reader(io.StringIO("".join(lines)), strict=True)
     try:
         for record in reader:
@@ -189,12 +206,25 @@ def scan_structure(source: SourceFile) -> list[RowError]:
             if line == 1 or line in bad_lines or not record:
                 continue
             if len(record) != width:
-                errors.append(RowError(source.name, line, "", f"{len(record)} columns",
-                                       f"列の数が {width} ではありません "
-                                       f"(expected {width} columns)"))
+                errors.append(
+                    RowError(
+                        source.name,
+                        line,
+                        "",
+                        f"{len(record)} columns",
+                        f"列の数が {width} ではありません (expected {width} columns)",
+                    )
+                )
     except csv.Error as exc:
-        errors.append(RowError(source.name, reader.line_num, "", "",
-                               f"CSV の引用符が閉じていません (broken quoting: {exc})"))
+        errors.append(
+            RowError(
+                source.name,
+                reader.line_num,
+                "",
+                "",
+                f"CSV の引用符が閉じていません (broken quoting: {exc})",
+            )
+        )
     return errors
 
 

@@ -63,9 +63,11 @@ _KEYS = {
 }
 _PERSON = "join person_recs p0 on p0.resident_number = c.resident_number"
 _BILL = f"join bill_recs b0 on {BILL_MATCH.replace('b.', 'b0.')}"
-_INSTALLMENT = (f"join {converted_table(INSTALLMENTS)} i0 on i0.tax_type = c.tax_type"
-                " and i0.fiscal_year = c.fiscal_year and i0.notice_number = c.notice_number"
-                " and i0.installment_no = c.installment_no")
+_INSTALLMENT = (
+    f"join {converted_table(INSTALLMENTS)} i0 on i0.tax_type = c.tax_type"
+    " and i0.fiscal_year = c.fiscal_year and i0.notice_number = c.notice_number"
+    " and i0.installment_no = c.installment_no"
+)
 
 
 def _swap(columns: Columns, parent: str, by: str) -> Columns:
@@ -82,26 +84,40 @@ def _rows(entity: Entity, ids: dict[str, IdKey]) -> tuple[str, Columns, str, str
         return "persons", merge.PERSON_COLUMNS, conv, "c.rec"
     if entity is PHONES:
         source = merge.phone_sources(_PERSON).replace(
-            "select p.id as person_id,", f"select {person} as person_id,")
+            "select p.id as person_id,", f"select {person} as person_id,"
+        )
         columns = [(name, expr.replace("s.", "c.")) for name, expr in merge.PHONE_COLUMNS]
         return "phones", columns, f"({source}) c", "c.rec"
     if entity is BILLS:
-        return "tax_bills", _swap(merge.BILL_COLUMNS, "p.id", person), f"{conv} {_PERSON}", \
-            "c.rec"
+        return "tax_bills", _swap(merge.BILL_COLUMNS, "p.id", person), f"{conv} {_PERSON}", "c.rec"
     if entity is INSTALLMENTS:
-        return ("installments",
-                _swap(merge.INSTALLMENT_COLUMNS, "b.id", "b0.id"),
-                f"{conv} {_BILL}", "c.rec")
+        return (
+            "installments",
+            _swap(merge.INSTALLMENT_COLUMNS, "b.id", "b0.id"),
+            f"{conv} {_BILL}",
+            "c.rec",
+        )
     if entity is RECEIPTS:
-        return ("receipts",
-                _swap(merge.RECEIPT_COLUMNS, "i.id", ids[INSTALLMENTS.key].sql("i0.rec")),
-                f"{conv} {_INSTALLMENT}", "")
+        return (
+            "receipts",
+            _swap(merge.RECEIPT_COLUMNS, "i.id", ids[INSTALLMENTS.key].sql("i0.rec")),
+            f"{conv} {_INSTALLMENT}",
+            "",
+        )
     if entity is HISTORY:
         return "history", _swap(merge.HISTORY_COLUMNS, "p.id", person), f"{conv} {_PERSON}", ""
-    by_person = {PLANS.key: merge.PLAN_COLUMNS, ACCOUNTS.key: merge.ACCOUNT_COLUMNS,
-                 CORPORATIONS.key: merge.CORPORATION_COLUMNS, AGENTS.key: merge.AGENT_COLUMNS}
-    return (merge.TABLES[entity.key][0], _swap(by_person[entity.key], "p.id", person),
-            f"{conv} {_PERSON}", "c.rec")
+    by_person = {
+        PLANS.key: merge.PLAN_COLUMNS,
+        ACCOUNTS.key: merge.ACCOUNT_COLUMNS,
+        CORPORATIONS.key: merge.CORPORATION_COLUMNS,
+        AGENTS.key: merge.AGENT_COLUMNS,
+    }
+    return (
+        merge.TABLES[entity.key][0],
+        _swap(by_person[entity.key], "p.id", person),
+        f"{conv} {_PERSON}",
+        "c.rec",
+    )
 
 
 @dataclass
@@ -116,8 +132,13 @@ class Built:
 
 
 async def build(
-    conn: asyncpg.Connection, tenant_id: UUID, import_id: UUID, entity: Entity,
-    ids: dict[str, IdKey], *, spool: bool,
+    conn: asyncpg.Connection,
+    tenant_id: UUID,
+    import_id: UUID,
+    entity: Entity,
+    ids: dict[str, IdKey],
+    *,
+    spool: bool,
 ) -> Built:
     """The rows of the entity's table in the file's order, ids made (`ids` gets the
     entity's IdKey): written out in binary COPY format, typed as the table's columns,
@@ -128,14 +149,19 @@ async def build(
         columns = [("id", ids[entity.key].sql(rec)), *columns]
     if entity.key in _KEYS:
         recs, keys = _KEYS[entity.key]
-        await conn.execute(f"drop table if exists {recs}; create temp table {recs} on commit"
-                           f" drop as select {keys}, {ids[entity.key].sql('rec')} as id"
-                           f" from {converted_table(entity)}; analyze {recs}")
+        await conn.execute(
+            f"drop table if exists {recs}; create temp table {recs} on commit"
+            f" drop as select {keys}, {ids[entity.key].sql('rec')} as id"
+            f" from {converted_table(entity)}; analyze {recs}"
+        )
     columns = [("tenant_id", "$1::uuid"), *columns]
-    types: dict[str, str] = dict(await conn.fetch(
-        "select attname, format_type(atttypid, atttypmod) from pg_attribute"
-        " where attrelid = $1::regclass and attnum > 0 and not attisdropped",
-        f"saikoku.{table}"))
+    types: dict[str, str] = dict(
+        await conn.fetch(
+            "select attname, format_type(atttypid, atttypmod) from pg_attribute"
+            " where attrelid = $1::regclass and attnum > 0 and not attisdropped",
+            f"saikoku.{table}",
+        )
+    )
     select = ", ".join(f"({expr})::{types[name]}" for name, expr in columns)
     query = f"select {select} from {source}".replace("$2", "$2::uuid")
     if entity is HISTORY:  # the same content twice in the file is one row
@@ -144,8 +170,9 @@ async def build(
     args: tuple[object, ...] = (tenant_id, import_id) if "$2" in query else (tenant_id,)
     names = [name for name, _ in columns]
     if not spool:
-        return Built(table, None, f"insert into {table} ({', '.join(map(ident, names))}) {query}",
-                     args)
+        return Built(
+            table, None, f"insert into {table} ({', '.join(map(ident, names))}) {query}", args
+        )
     rows = tempfile.TemporaryFile(prefix="saikoku-import-")  # noqa: SIM115
     try:
         await conn.copy_from_query(query, *args, output=rows, format="binary")
@@ -163,7 +190,9 @@ async def copy_in(conn: asyncpg.Connection, built: Built) -> merge.Counts:
     else:
         with built.spooled.rows as rows:
             status = await conn.copy_to_table(
-                built.table, source=rows, columns=[c[0] for c in built.spooled.columns],
+                built.table,
+                source=rows,
+                columns=[c[0] for c in built.spooled.columns],
                 format="binary",
             )
     return merge.Counts(inserted=int(status.split()[-1]))
@@ -184,4 +213,3 @@ async def begin(conn: asyncpg.Connection, tenant_id: UUID, import_id: UUID) -> b
 async def end(conn: asyncpg.Connection) -> None:
     """After the last copy: the foreign-key checks are on again."""
     await foreign_key_checks_on(conn)
-

@@ -62,7 +62,15 @@ log = structlog.get_logger(__name__)
 PERSON_ONLY = (PHONES, PLANS, ACCOUNTS, CORPORATIONS, AGENTS, HISTORY)
 
 MERGE_ORDER: tuple[Entity, ...] = (
-    PERSONS, PHONES, BILLS, INSTALLMENTS, RECEIPTS, PLANS, ACCOUNTS, CORPORATIONS, AGENTS,
+    PERSONS,
+    PHONES,
+    BILLS,
+    INSTALLMENTS,
+    RECEIPTS,
+    PLANS,
+    ACCOUNTS,
+    CORPORATIONS,
+    AGENTS,
     HISTORY,
 )
 
@@ -98,18 +106,28 @@ class _Rejected(Exception):
 
 
 async def import_files(
-    pool: asyncpg.Pool, tenant_id: UUID, paths: Sequence[Path], *, imported_by: str,
+    pool: asyncpg.Pool,
+    tenant_id: UUID,
+    paths: Sequence[Path],
+    *,
+    imported_by: str,
     progress: Progress | None = None,
 ) -> ImportResult:
     started = time.perf_counter()
     sources, errors = _plan(paths)
-    kind = "receipts" if sources and all(s.entity is RECEIPTS for s in sources) else \
-        "delinquency_export"
+    kind = (
+        "receipts"
+        if sources and all(s.entity is RECEIPTS for s in sources)
+        else "delinquency_export"
+    )
     files = [_describe(path, sources) for path in paths]
     import_id: UUID = await pool.fetchval(
         "insert into imports (tenant_id, kind, files, imported_by_name) values ($1, $2, $3::jsonb,"
         " $4) returning id",
-        tenant_id, kind, _json(files), imported_by,
+        tenant_id,
+        kind,
+        _json(files),
+        imported_by,
     )
     result = ImportResult(import_id, errors)
     if not errors:
@@ -117,8 +135,9 @@ async def import_files(
             conn = await stack.enter_async_context(pool.acquire())
             # A second session reads the files while the first merges (see _load); a pool
             # of one connection gets the same work done one step after the other.
-            reader = (await stack.enter_async_context(pool.acquire())
-                      if pool.get_max_size() > 1 else conn)
+            reader = (
+                await stack.enter_async_context(pool.acquire()) if pool.get_max_size() > 1 else conn
+            )
             for session in {conn, reader}:
                 await _tune_session(session)
             try:
@@ -128,14 +147,22 @@ async def import_files(
                     # from what the tenant has, so two at once would race.
                     await conn.execute(
                         "select pg_advisory_xact_lock(hashtextextended('saikoku.import:'"
-                        " || $1::uuid, 0))", tenant_id,
+                        " || $1::uuid, 0))",
+                        tenant_id,
                     )
                     async with contextlib.AsyncExitStack() as reading:
                         if reader is not conn:
                             await reading.enter_async_context(reader.transaction())
                             await reader.execute(IMPORT_SETTINGS)
-                        await _load(conn, reader, tenant_id, import_id, sources, result,
-                                    progress or Progress())
+                        await _load(
+                            conn,
+                            reader,
+                            tenant_id,
+                            import_id,
+                            sources,
+                            result,
+                            progress or Progress(),
+                        )
                     if result.errors:
                         raise _Rejected
             except _Rejected:
@@ -143,21 +170,33 @@ async def import_files(
             except asyncpg.IntegrityConstraintViolationError as exc:
                 # A rule the checks do not mirror yet: still all or nothing, still no
                 # traceback. Only the constraint's name is shown: details may hold data.
-                result.errors.append(RowError(
-                    "", 0, "", getattr(exc, "constraint_name", "") or "",
-                    f"データベースの制約に反します (database constraint {type(exc).__name__})",
-                ))
+                result.errors.append(
+                    RowError(
+                        "",
+                        0,
+                        "",
+                        getattr(exc, "constraint_name", "") or "",
+                        f"データベースの制約に反します (database constraint {type(exc).__name__})",
+                    )
+                )
     result.seconds = time.perf_counter() - started
     await pool.execute(
         "update imports set finished_at = now(), status = $2, counts = $3::jsonb,"
         " failure_detail = $4 where id = $1",
-        import_id, "completed" if result.ok else "failed",
-        _json({**result.counts, "withdrawn_targets": result.withdrawn,
-               "errors": len(result.errors)}),
+        import_id,
+        "completed" if result.ok else "failed",
+        _json(
+            {**result.counts, "withdrawn_targets": result.withdrawn, "errors": len(result.errors)}
+        ),
         None if result.ok else f"{len(result.errors)} problems; nothing was imported",
     )
-    log.info("import_finished", import_id=str(import_id), ok=result.ok,
-             errors=len(result.errors), seconds=round(result.seconds, 2))
+    log.info(
+        "import_finished",
+        import_id=str(import_id),
+        ok=result.ok,
+        errors=len(result.errors),
+        seconds=round(result.seconds, 2),
+    )
     return result
 
 
@@ -201,9 +240,16 @@ def _plan(paths: Sequence[Path]) -> tuple[list[SourceFile], list[RowError]]:
             errors.extend(planned)
             continue
         if planned.entity.key in seen:
-            errors.append(RowError(path.name, 0, "", path.name,
-                                   f"{seen[planned.entity.key]} と同じ種類のファイルです "
-                                   "(two files of the same kind in one import)"))
+            errors.append(
+                RowError(
+                    path.name,
+                    0,
+                    "",
+                    path.name,
+                    f"{seen[planned.entity.key]} と同じ種類のファイルです "
+                    "(two files of the same kind in one import)",
+                )
+            )
             continue
         seen[planned.entity.key] = path.name
         sources.append(planned)
@@ -213,14 +259,23 @@ def _plan(paths: Sequence[Path]) -> tuple[list[SourceFile], list[RowError]]:
 def _describe(path: Path, sources: list[SourceFile]) -> dict[str, Any]:
     sha, size = file_digest(path)
     source = next((s for s in sources if s.path == path), None)
-    return {"name": path.name, "sha256": sha, "bytes": size,
-            "encoding": source.encoding if source else None,
-            "entity": source.entity.key if source else None}
+    return {
+        "name": path.name,
+        "sha256": sha,
+        "bytes": size,
+        "encoding": source.encoding if source else None,
+        "entity": source.entity.key if source else None,
+    }
 
 
 async def _load(
-    conn: asyncpg.Connection, reader: asyncpg.Connection, tenant_id: UUID, import_id: UUID,
-    sources: list[SourceFile], result: ImportResult, progress: Progress,
+    conn: asyncpg.Connection,
+    reader: asyncpg.Connection,
+    tenant_id: UUID,
+    import_id: UUID,
+    sources: list[SourceFile],
+    result: ImportResult,
+    progress: Progress,
 ) -> None:
     """Per entity in merge order: COPY, convert and check the file (on `reader`), hand the
     converted rows over to `conn` (spooled through a temporary file, so that `reader`
@@ -239,13 +294,13 @@ async def _load(
     loop = asyncio.get_running_loop()
     # The tenant's first import (no persons, so nothing at all yet): the reader makes the
     # tables' rows and this session copies them in (campaigns.linkage.first).
-    fresh = PERSONS.key in present and not await merge.tenant_has_rows(conn, tenant_id,
-                                                                       "persons")
+    fresh = PERSONS.key in present and not await merge.tenant_has_rows(conn, tenant_id, "persons")
     # Set when an entity's file is read: to its spooled converted rows (None when `reader`
     # is `conn`: they are there already) or, in a first import, the table's rows, and what
     # the checks found; to None when the file could not be read.
     ready: dict[str, asyncio.Future[tuple[_Read, list[checks.CellError]] | None]] = {
-        s.entity.key: loop.create_future() for s in ordered}
+        s.entity.key: loop.create_future() for s in ordered
+    }
     staged: dict[str, Staged] = {}
     broken: dict[str, list[RowError]] = {}
     clean = True  # no file so far had a bad cell: a first import's rows are worth making
@@ -256,7 +311,8 @@ async def _load(
     own: set[str] = set()
 
     async def read(
-        source: SourceFile, session: asyncpg.Connection | None = None,
+        source: SourceFile,
+        session: asyncpg.Connection | None = None,
     ) -> tuple[_Read, list[checks.CellError]] | None:
         nonlocal clean
         session = session or reader
@@ -266,7 +322,8 @@ async def _load(
                 staged[source.entity.key] = await copy_file(session, source, progress.advance)
         except (asyncpg.PostgresError, UnicodeDecodeError):
             broken[source.entity.key] = scan_structure(source) or [
-                RowError(source.name, 0, "", "", "ファイルを読み込めません (unreadable file)")]
+                RowError(source.name, 0, "", "", "ファイルを読み込めません (unreadable file)")
+            ]
         if broken:
             return None
         progress.stage(f"read {source.name}")
@@ -277,8 +334,9 @@ async def _load(
         found = await _check_file(session, source.entity, unreadable)
         await analyze_converted(session, source)
         if session is conn and reader is not conn:  # its persons are in the table now
-            found += await _check_references(conn, tenant_id, source.entity,
-                                             present - {PERSONS.key})
+            found += await _check_references(
+                conn, tenant_id, source.entity, present - {PERSONS.key}
+            )
             return None, found
         found += await _check_references(session, tenant_id, source.entity, present)
         clean = clean and not found
@@ -288,8 +346,9 @@ async def _load(
             if not clean:
                 return None, found
             progress.stage(f"build {source.entity.key}")
-            return await first.build(reader, tenant_id, import_id, source.entity, ids,
-                                     spool=reader is not conn), found
+            return await first.build(
+                reader, tenant_id, import_id, source.entity, ids, spool=reader is not conn
+            ), found
         if reader is conn:
             return None, found
         return await write_out(reader, converted_table(source.entity)), found
@@ -351,8 +410,9 @@ async def _load(
                 counts = await _merge(conn, tenant_id, import_id, source.entity, present)
             await merge.refresh_statistics(conn, source.entity, counts, force=fresh)
             if not fresh and source.entity in (PERSONS, BILLS) and counts.inserted:
-                await merge.key_tables(conn, tenant_id, fresh="person_ids"
-                                       if source.entity is PERSONS else "bill_ids")
+                await merge.key_tables(
+                    conn, tenant_id, fresh="person_ids" if source.entity is PERSONS else "bill_ids"
+                )
             counts.rows = staged[source.entity.key].rows
             result.counts[source.entity.key] = counts.as_dict()
         if reading is not None:
@@ -363,8 +423,12 @@ async def _load(
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reading
         for future in ready.values():  # nothing left open or unawaited
-            if (future.done() and not future.cancelled() and future.exception() is None
-                    and (done := future.result())):
+            if (
+                future.done()
+                and not future.cancelled()
+                and future.exception() is None
+                and (done := future.result())
+            ):
                 _close(done[0])  # read in (and closed) already, or never will be
             future.cancel()
     report = broken or found
@@ -425,14 +489,22 @@ def _locate(source: SourceFile, found: list[checks.CellError]) -> list[RowError]
     lines = record_lines(source, {e.rec for e in found})
     headers = {c.key: h for c, h in zip(source.columns, source.headers, strict=True)}
     return [
-        RowError(source.name, lines.get(e.rec, 0),
-                 checks.column_header(source.entity, e.column, headers), e.value, e.reason)
+        RowError(
+            source.name,
+            lines.get(e.rec, 0),
+            checks.column_header(source.entity, e.column, headers),
+            e.value,
+            e.reason,
+        )
         for e in sorted(found, key=lambda e: (e.rec, e.column))
     ]
 
 
 async def _merge(
-    conn: asyncpg.Connection, tenant_id: UUID, import_id: UUID, entity: Entity,
+    conn: asyncpg.Connection,
+    tenant_id: UUID,
+    import_id: UUID,
+    entity: Entity,
     present: set[str],
 ) -> merge.Counts:
     if entity is RECEIPTS:
@@ -442,10 +514,14 @@ async def _merge(
     if entity is HISTORY:
         return await merge.merge_history(conn, tenant_id, import_id)
     mergers = {
-        PERSONS.key: merge.merge_persons, PHONES.key: merge.merge_phones,
-        BILLS.key: merge.merge_bills, INSTALLMENTS.key: merge.merge_installments,
-        PLANS.key: merge.merge_plans, ACCOUNTS.key: merge.merge_accounts,
-        CORPORATIONS.key: merge.merge_corporations, AGENTS.key: merge.merge_agents,
+        PERSONS.key: merge.merge_persons,
+        PHONES.key: merge.merge_phones,
+        BILLS.key: merge.merge_bills,
+        INSTALLMENTS.key: merge.merge_installments,
+        PLANS.key: merge.merge_plans,
+        ACCOUNTS.key: merge.merge_accounts,
+        CORPORATIONS.key: merge.merge_corporations,
+        AGENTS.key: merge.merge_agents,
     }
     return await mergers[entity.key](conn, tenant_id)
 

@@ -30,6 +30,9 @@ async def withdraw_settled(conn: asyncpg.Connection, tenant_id: UUID) -> int:
                   and b.tax_type = any(c.tax_scope) and b.missing_since is null
                   and i.missing_since is null and installment_owed(i) > 0)
         """,
-        tenant_id, list(LIVE_CAMPAIGN_STATES), list(OPEN_TARGET_STATES), SETTLED,
+        tenant_id,
+        list(LIVE_CAMPAIGN_STATES),
+        list(OPEN_TARGET_STATES),
+        SETTLED,
     )
     return int(result.split()[-1])

@@ -15,28 +15,28 @@ from enum import StrEnum
 class Kind(StrEnum):
     """How a cell is read. Every kind keeps the original text beside the normalised value."""
 
-    ID = "id"            # an identifier: NFKC, trimmed, no inner spaces
-    TEXT = "text"        # free text: NFKC (half-width katakana → full-width), trimmed
-    KANA = "kana"        # furigana: NFKC, hiragana → katakana
-    DATE = "date"        # 2024-04-01, 2024/4/1, 20240401, 2024年4月1日, 令和6年4月1日, R6.4.1
+    ID = "id"  # an identifier: NFKC, trimmed, no inner spaces
+    TEXT = "text"  # free text: NFKC (half-width katakana → full-width), trimmed
+    KANA = "kana"  # furigana: NFKC, hiragana → katakana
+    DATE = "date"  # 2024-04-01, 2024/4/1, 20240401, 2024年4月1日, 令和6年4月1日, R6.4.1
     DATETIME = "datetime"  # a date as above, then a time: 10:30, 10時30分 (Asia/Tokyo)
-    YEAR = "year"        # fiscal year: 2024, 令和6, R6, 令和元
-    INT = "int"          # a small whole number (installment number)
-    YEN = "yen"          # whole yen ≥ 0: "12,300", "12300円", full-width digits
+    YEAR = "year"  # fiscal year: 2024, 令和6, R6, 令和元
+    INT = "int"  # a small whole number (installment number)
+    YEN = "yen"  # whole yen ≥ 0: "12,300", "12300円", full-width digits
     SIGNED_YEN = "signed_yen"  # whole yen, may be negative (−, ▲ and △ accepted)
-    POSTAL = "postal"    # 7 digits: 160-0023, 〒1600023
-    PHONE = "phone"      # Japanese number, normalised to E.164 with phonenumbers
-    CODE = "code"        # one of a fixed set of labels (see Column.codes)
+    POSTAL = "postal"  # 7 digits: 160-0023, 〒1600023
+    PHONE = "phone"  # Japanese number, normalised to E.164 with phonenumbers
+    CODE = "code"  # one of a fixed set of labels (see Column.codes)
 
 
 @dataclass(frozen=True)
 class Column:
-    ja: str                  # the header as the ward's system writes it
-    key: str                 # our name: the English alias and the staging column
+    ja: str  # the header as the ward's system writes it
+    key: str  # our name: the English alias and the staging column
     kind: Kind = Kind.TEXT
     required: bool = False
     codes: dict[str, str] = field(default_factory=dict)  # label (ja or en) → stored code
-    doc: str = ""            # what it means, for the format documentation
+    doc: str = ""  # what it means, for the format documentation
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -45,12 +45,12 @@ class Column:
 
 @dataclass(frozen=True)
 class Entity:
-    key: str                 # file name stem in English: persons.csv
-    ja: str                  # file name stem in Japanese: 宛名.csv
+    key: str  # file name stem in English: persons.csv
+    ja: str  # file name stem in Japanese: 宛名.csv
     title: str
     columns: tuple[Column, ...]
-    natural_key: tuple[str, ...]      # column keys that identify a row within the file
-    references_person: bool = True    # has a 宛名番号 that must name a known person
+    natural_key: tuple[str, ...]  # column keys that identify a row within the file
+    references_person: bool = True  # has a 宛名番号 that must name a known person
     doc: str = ""
 
     def column(self, key: str) -> Column:
@@ -62,40 +62,111 @@ class Entity:
         return {header.lower(): c for c in self.columns for header in c.headers}
 
 
-SEX = {"男": "male", "男性": "male", "1": "male", "male": "male",
-       "女": "female", "女性": "female", "2": "female", "female": "female"}
-TAX_TYPE = {"住民税": "resident", "個人住民税": "resident", "特別区民税・都民税": "resident",
-            "特別区民税": "resident", "resident": "resident",
-            "軽自動車税": "light_vehicle", "軽自動車税(種別割)": "light_vehicle",
-            "light_vehicle": "light_vehicle"}
-NO_CALL = {"死亡": "deceased", "deceased": "deceased", "破産": "bankruptcy",
-           "bankruptcy": "bankruptcy", "執行停止": "collection_suspended",
-           "collection_suspended": "collection_suspended", "職員対応": "staff_only",
-           "staff_only": "staff_only", "架電拒否": "refused", "refused": "refused",
-           "その他": "other", "other": "other"}
-PHONE_KIND = {"携帯": "mobile", "携帯電話": "mobile", "mobile": "mobile", "自宅": "landline",
-              "固定": "landline", "landline": "landline", "勤務先": "work", "work": "work"}
-RECEIPT_KIND = {"本税": "principal", "principal": "principal",
-                "延滞金": "late_fee", "late_fee": "late_fee"}
-PLAN_STATUS = {"履行中": "active", "active": "active", "完了": "completed",
-               "completed": "completed", "不履行": "defaulted", "defaulted": "defaulted",
-               "取消": "cancelled", "cancelled": "cancelled"}
-YES_NO = {"有": "true", "あり": "true", "1": "true", "yes": "true", "true": "true",
-          "無": "false", "なし": "false", "0": "false", "no": "false", "false": "false"}
-AGENT_KIND = {"納税管理人": "tax_agent", "tax_agent": "tax_agent", "相続人": "heir",
-              "heir": "heir", "その他": "other", "other": "other"}
+SEX = {
+    "男": "male",
+    "男性": "male",
+    "1": "male",
+    "male": "male",
+    "女": "female",
+    "女性": "female",
+    "2": "female",
+    "female": "female",
+}
+TAX_TYPE = {
+    "住民税": "resident",
+    "個人住民税": "resident",
+    "特別区民税・都民税": "resident",
+    "特別区民税": "resident",
+    "resident": "resident",
+    "軽自動車税": "light_vehicle",
+    "軽自動車税(種別割)": "light_vehicle",
+    "light_vehicle": "light_vehicle",
+}
+NO_CALL = {
+    "死亡": "deceased",
+    "deceased": "deceased",
+    "破産": "bankruptcy",
+    "bankruptcy": "bankruptcy",
+    "執行停止": "collection_suspended",
+    "collection_suspended": "collection_suspended",
+    "職員対応": "staff_only",
+    "staff_only": "staff_only",
+    "架電拒否": "refused",
+    "refused": "refused",
+    "その他": "other",
+    "other": "other",
+}
+PHONE_KIND = {
+    "携帯": "mobile",
+    "携帯電話": "mobile",
+    "mobile": "mobile",
+    "自宅": "landline",
+    "固定": "landline",
+    "landline": "landline",
+    "勤務先": "work",
+    "work": "work",
+}
+RECEIPT_KIND = {
+    "本税": "principal",
+    "principal": "principal",
+    "延滞金": "late_fee",
+    "late_fee": "late_fee",
+}
+PLAN_STATUS = {
+    "履行中": "active",
+    "active": "active",
+    "完了": "completed",
+    "completed": "completed",
+    "不履行": "defaulted",
+    "defaulted": "defaulted",
+    "取消": "cancelled",
+    "cancelled": "cancelled",
+}
+YES_NO = {
+    "有": "true",
+    "あり": "true",
+    "1": "true",
+    "yes": "true",
+    "true": "true",
+    "無": "false",
+    "なし": "false",
+    "0": "false",
+    "no": "false",
+    "false": "false",
+}
+AGENT_KIND = {
+    "納税管理人": "tax_agent",
+    "tax_agent": "tax_agent",
+    "相続人": "heir",
+    "heir": "heir",
+    "その他": "other",
+    "other": "other",
+}
 
-RESIDENT = Column("宛名番号", "resident_number", Kind.ID, required=True,
-                  doc="the person's number in the ward's resident records (住民記録)")
+RESIDENT = Column(
+    "宛名番号",
+    "resident_number",
+    Kind.ID,
+    required=True,
+    doc="the person's number in the ward's resident records (住民記録)",
+)
 BILL_KEY = (
-    Column("税目区分", "tax_type", Kind.CODE, required=True, codes=TAX_TYPE,
-           doc="住民税 (special ward / metropolitan resident tax) or 軽自動車税"),
+    Column(
+        "税目区分",
+        "tax_type",
+        Kind.CODE,
+        required=True,
+        codes=TAX_TYPE,
+        doc="住民税 (special ward / metropolitan resident tax) or 軽自動車税",
+    ),
     Column("年度", "fiscal_year", Kind.YEAR, required=True, doc="fiscal year of the bill"),
     Column("通知書番号", "notice_number", Kind.ID, required=True, doc="tax notice number"),
 )
 
 PERSONS = Entity(
-    "persons", "宛名", "Persons (宛名): who owes",
+    "persons",
+    "宛名",
+    "Persons (宛名): who owes",
     (
         RESIDENT,
         Column("世帯番号", "household_number", Kind.ID),
@@ -127,8 +198,13 @@ PERSONS = Entity(
         Column("異動日", "change_date", Kind.DATE),
         Column("滞納区分", "delinquency_category", doc="現年 / 過年 / 初期 …"),
         Column("担当者", "staff_in_charge"),
-        Column("架電禁止区分", "no_call_category", Kind.CODE, codes=NO_CALL,
-               doc="blank, or why the person must not be called"),
+        Column(
+            "架電禁止区分",
+            "no_call_category",
+            Kind.CODE,
+            codes=NO_CALL,
+            doc="blank, or why the person must not be called",
+        ),
     ),
     natural_key=("resident_number",),
     references_person=False,
@@ -136,19 +212,28 @@ PERSONS = Entity(
 )
 
 PHONES = Entity(
-    "phones", "電話番号", "Phone numbers (電話番号)",
+    "phones",
+    "電話番号",
+    "Phone numbers (電話番号)",
     (
         RESIDENT,
         Column("電話番号", "phone", Kind.PHONE, required=True),
-        Column("種別", "line_type", Kind.CODE, codes=PHONE_KIND,
-               doc="携帯 / 自宅 / 勤務先; blank: taken from the number"),
+        Column(
+            "種別",
+            "line_type",
+            Kind.CODE,
+            codes=PHONE_KIND,
+            doc="携帯 / 自宅 / 勤務先; blank: taken from the number",
+        ),
     ),
     natural_key=("resident_number", "phone"),
     doc="Zero or more per person. Invalid numbers are kept and flagged, never dropped.",
 )
 
 BILLS = Entity(
-    "bills", "課税", "Tax bills (課税)",
+    "bills",
+    "課税",
+    "Tax bills (課税)",
     (
         RESIDENT,
         *BILL_KEY,
@@ -166,7 +251,9 @@ BILLS = Entity(
 )
 
 INSTALLMENTS = Entity(
-    "installments", "期別", "Installments (期別)",
+    "installments",
+    "期別",
+    "Installments (期別)",
     (
         *BILL_KEY,
         Column("期別", "installment_no", Kind.INT, required=True, doc="1–12; 0 = 随時"),
@@ -188,15 +275,27 @@ INSTALLMENTS = Entity(
 )
 
 RECEIPTS = Entity(
-    "receipts", "収納", "Receipts (収納情報)",
+    "receipts",
+    "収納",
+    "Receipts (収納情報)",
     (
-        Column("収納番号", "receipt_number", Kind.ID, required=True,
-               doc="the feed's own id of the receipt: re-sending it changes nothing"),
+        Column(
+            "収納番号",
+            "receipt_number",
+            Kind.ID,
+            required=True,
+            doc="the feed's own id of the receipt: re-sending it changes nothing",
+        ),
         *BILL_KEY,
         Column("期別", "installment_no", Kind.INT, required=True),
         Column("区分", "receipt_kind", Kind.CODE, required=True, codes=RECEIPT_KIND),
-        Column("金額", "amount", Kind.SIGNED_YEN, required=True,
-               doc="negative for a reversal (取消・更正)"),
+        Column(
+            "金額",
+            "amount",
+            Kind.SIGNED_YEN,
+            required=True,
+            doc="negative for a reversal (取消・更正)",
+        ),
         Column("領収日", "received_on", Kind.DATE, required=True),
         Column("収納日", "booked_on", Kind.DATE),
     ),
@@ -206,7 +305,9 @@ RECEIPTS = Entity(
 )
 
 PLANS = Entity(
-    "plans", "分納誓約", "Installment-payment promises (分納誓約)",
+    "plans",
+    "分納誓約",
+    "Installment-payment promises (分納誓約)",
     (
         RESIDENT,
         Column("誓約番号", "plan_number", Kind.ID, required=True),
@@ -221,7 +322,9 @@ PLANS = Entity(
 )
 
 ACCOUNTS = Entity(
-    "accounts", "口座振替", "Bank auto-debit (口座振替)",
+    "accounts",
+    "口座振替",
+    "Bank auto-debit (口座振替)",
     (
         RESIDENT,
         Column("税目区分", "tax_type", Kind.CODE, codes=TAX_TYPE),
@@ -238,7 +341,9 @@ ACCOUNTS = Entity(
 )
 
 CORPORATIONS = Entity(
-    "corporations", "法人", "Corporations (法人)",
+    "corporations",
+    "法人",
+    "Corporations (法人)",
     (
         RESIDENT,
         Column("名称", "corporation_name", required=True),
@@ -251,7 +356,9 @@ CORPORATIONS = Entity(
 )
 
 AGENTS = Entity(
-    "agents", "納税管理人等", "Tax agents and heirs (納税管理人・相続人)",
+    "agents",
+    "納税管理人等",
+    "Tax agents and heirs (納税管理人・相続人)",
     (
         RESIDENT,
         Column("種別", "agent_kind", Kind.CODE, required=True, codes=AGENT_KIND),
@@ -265,11 +372,18 @@ AGENTS = Entity(
 )
 
 HISTORY = Entity(
-    "history", "経過記録", "Contact history (経過記録)",
+    "history",
+    "経過記録",
+    "Contact history (経過記録)",
     (
         RESIDENT,
-        Column("日時", "contacted_at", Kind.DATETIME, required=True,
-               doc="date and time: 2024-05-01 10:30, 令和6年5月1日 10時30分"),
+        Column(
+            "日時",
+            "contacted_at",
+            Kind.DATETIME,
+            required=True,
+            doc="date and time: 2024-05-01 10:30, 令和6年5月1日 10時30分",
+        ),
         Column("種別", "contact_kind", doc="訪問 / 交渉 / 電話 …"),
         Column("場所", "place"),
         Column("相手方", "counterpart"),
@@ -283,7 +397,15 @@ HISTORY = Entity(
 )
 
 ENTITIES: tuple[Entity, ...] = (
-    PERSONS, PHONES, BILLS, INSTALLMENTS, RECEIPTS, PLANS, ACCOUNTS, CORPORATIONS, AGENTS,
+    PERSONS,
+    PHONES,
+    BILLS,
+    INSTALLMENTS,
+    RECEIPTS,
+    PLANS,
+    ACCOUNTS,
+    CORPORATIONS,
+    AGENTS,
     HISTORY,
 )
 

@@ -22,8 +22,10 @@ from campaigns.linkage.spec import Column, Entity, Kind
 from saikoku.core.sql import ident
 
 # A converted row c names its bill b (tax_bills or conv_bills) by these three typed columns.
-BILL_MATCH = ("b.tax_type = c.tax_type and b.fiscal_year = c.fiscal_year"
-              " and b.notice_number = c.notice_number")
+BILL_MATCH = (
+    "b.tax_type = c.tax_type and b.fiscal_year = c.fiscal_year"
+    " and b.notice_number = c.notice_number"
+)
 
 
 # The statistics target of the staging tables: the planner needs only rough figures.
@@ -75,8 +77,12 @@ async def copy_file(
     spaces = EdgeSpaces()
     keys = [c.key for c in source.columns]
     status = await conn.copy_to_table(
-        table, source=utf8_chunks(source, spaces, on_bytes), columns=keys,
-        format="csv", header=True, force_null=keys,  # a quoted "" is blank as well
+        table,
+        source=utf8_chunks(source, spaces, on_bytes),
+        columns=keys,
+        format="csv",
+        header=True,
+        force_null=keys,  # a quoted "" is blank as well
     )
     return Staged(int(status.split()[-1]), spaces.found)  # "COPY <rows>"
 
@@ -104,10 +110,12 @@ def _fast_phone_columns(key: str, raw: str) -> str:
     """SQL: the phone's columns (<key>, _kind, _valid, _reason) for a fast mobile, else
     NULLs."""
     mobile = fast_mobile(raw)
-    return (f"case when {mobile} then '+81' || substr(replace({raw}, '-', ''), 2) end"
-            f" as {ident(key)}, case when {mobile} then 'mobile' end as {ident(key + '_kind')},"
-            f" case when {mobile} then true end as {ident(key + '_valid')},"
-            f" null::text as {ident(key + '_reason')}")
+    return (
+        f"case when {mobile} then '+81' || substr(replace({raw}, '-', ''), 2) end"
+        f" as {ident(key)}, case when {mobile} then 'mobile' end as {ident(key + '_kind')},"
+        f" case when {mobile} then true end as {ident(key + '_valid')},"
+        f" null::text as {ident(key + '_reason')}"
+    )
 
 
 def _read_by_sql(column: Column) -> bool:
@@ -118,7 +126,7 @@ def _read_by_sql(column: Column) -> bool:
 class _Maps:
     """What Python read: map_<entity> (col, raw, val, err) and map_phone_<entity>."""
 
-    with_rows: set[str] = field(default_factory=set)   # columns that have map rows
+    with_rows: set[str] = field(default_factory=set)  # columns that have map rows
     unreadable: set[str] = field(default_factory=set)  # columns with a raw Python refused
 
 
@@ -132,7 +140,10 @@ async def _create_maps(conn: asyncpg.Connection, entity: Entity) -> None:
 
 
 async def _read_in_python(
-    conn: asyncpg.Connection, entity: Entity, columns: list[Column], raws: list[asyncpg.Record],
+    conn: asyncpg.Connection,
+    entity: Entity,
+    columns: list[Column],
+    raws: list[asyncpg.Record],
     maps: _Maps,
 ) -> None:
     """Read each distinct (col, raw) once, in Python, into the map tables."""
@@ -161,14 +172,17 @@ async def _read_in_python(
 # The SQL type of each read value in conv_<entity>: typed columns let cross-file checks and
 # merges compare with the target tables' indexes (a cast on the lookup side defeats them).
 SQL_TYPES: dict[Kind, str] = {
-    Kind.DATE: "date", Kind.DATETIME: "timestamp", Kind.YEAR: "smallint", Kind.INT: "integer",
-    Kind.YEN: "bigint", Kind.SIGNED_YEN: "bigint",
+    Kind.DATE: "date",
+    Kind.DATETIME: "timestamp",
+    Kind.YEAR: "smallint",
+    Kind.INT: "integer",
+    Kind.YEN: "bigint",
+    Kind.SIGNED_YEN: "bigint",
 }
 
 
 def _phone_fields(phone: values.Phone) -> tuple[str | None, str, bool, str | None]:
     return phone.e164, phone.kind, phone.valid, phone.invalid_reason
-
 
 
 async def convert(conn: asyncpg.Connection, source: SourceFile, staged: Staged) -> set[str]:
@@ -206,9 +220,11 @@ async def convert(conn: asyncpg.Connection, source: SourceFile, staged: Staged) 
         if key not in present:
             select.append(f"null::text as {ident(key + '_raw')}, null::{typed} as {ident(key)}")
             if phone:
-                select.append(f"null::text as {ident(key + '_kind')},"
-                              f" null::boolean as {ident(key + '_valid')},"
-                              f" null::text as {ident(key + '_reason')}")
+                select.append(
+                    f"null::text as {ident(key + '_kind')},"
+                    f" null::boolean as {ident(key + '_valid')},"
+                    f" null::text as {ident(key + '_reason')}"
+                )
             continue
         raw = f"r.{ident(key + '_raw')}"
         select.append(raw)
@@ -222,8 +238,10 @@ async def convert(conn: asyncpg.Connection, source: SourceFile, staged: Staged) 
             select.append(f"null::{typed} as {ident(key)}")
         else:  # read by Python in step 1
             alias = f"m_{key}"
-            joins.append(f"left join {_map_table(entity)} {alias}"
-                         f" on {alias}.col = '{key}' and {alias}.raw = {raw}")
+            joins.append(
+                f"left join {_map_table(entity)} {alias}"
+                f" on {alias}.col = '{key}' and {alias}.raw = {raw}"
+            )
             select.append(f"{alias}.val::{typed} as {ident(key)}")
             if key in maps.unreadable:
                 select.append(f"{alias}.err as {ident(key + '_err')}")
@@ -243,10 +261,15 @@ async def convert(conn: asyncpg.Connection, source: SourceFile, staged: Staged) 
 async def analyze_converted(conn: asyncpg.Connection, source: SourceFile) -> None:
     """Checks and merges join conv_<entity> on its keys by hash: statistics of those
     columns, no indexes."""
-    keys = dict.fromkeys([*source.entity.natural_key, *(
-        ["resident_number"] if "resident_number" in {c.key for c in source.columns} else [])])
-    await conn.execute(f"analyze {converted_table(source.entity)}"
-                       f" ({', '.join(ident(k) for k in keys) or 'rec'})")
+    keys = dict.fromkeys(
+        [
+            *source.entity.natural_key,
+            *(["resident_number"] if "resident_number" in {c.key for c in source.columns} else []),
+        ]
+    )
+    await conn.execute(
+        f"analyze {converted_table(source.entity)} ({', '.join(ident(k) for k in keys) or 'rec'})"
+    )
 
 
 @dataclass
@@ -267,7 +290,8 @@ async def write_out(conn: asyncpg.Connection, table: str) -> Converted:
     columns = await conn.fetch(
         "select a.attname, format_type(a.atttypid, a.atttypmod) as type from pg_attribute a"
         " where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped"
-        " order by a.attnum", f"pg_temp.{table}",
+        " order by a.attnum",
+        f"pg_temp.{table}",
     )
     # Closed by read_in (or by the importer when it never gets there).
     rows = tempfile.TemporaryFile(prefix="saikoku-import-")  # noqa: SIM115
@@ -302,8 +326,9 @@ async def _read_the_rest(
 ) -> None:
     """Step 3 of `convert`: raws the fast paths left unread, through Python, into the rows."""
     table = converted_table(entity)
-    pairs = ", ".join(f"('{c.key}', case when {_unread(c)} then {ident(c.key + '_raw')} end)"
-                      for c in fast)
+    pairs = ", ".join(
+        f"('{c.key}', case when {_unread(c)} then {ident(c.key + '_raw')} end)" for c in fast
+    )
     raws = await conn.fetch(
         f"select v.col, v.raw from {table} c cross join lateral (values {pairs}) v(col, raw)"
         f" where ({' or '.join(_unread(c) for c in fast)}) and v.raw is not null"
@@ -320,19 +345,31 @@ async def _read_the_rest(
     for column in fix:
         key, alias = column.key, f"m_{column.key}"
         if column.kind is Kind.PHONE:
-            joins.append(f"left join {_phone_map_table(entity)} {alias} on {alias}.col = '{key}'"
-                         f" and {alias}.raw = c.{ident(key + '_raw')}")
-            for name, field_ in (("", "e164"), ("_kind", "kind"), ("_valid", "valid"),
-                                 ("_reason", "reason")):
+            joins.append(
+                f"left join {_phone_map_table(entity)} {alias} on {alias}.col = '{key}'"
+                f" and {alias}.raw = c.{ident(key + '_raw')}"
+            )
+            for name, field_ in (
+                ("", "e164"),
+                ("_kind", "kind"),
+                ("_valid", "valid"),
+                ("_reason", "reason"),
+            ):
                 found.append(f"{alias}.{field_} as {ident(key + name)}")
-                sets.append(f"{ident(key + name)} = case when {_unread(column, 'c.')}"
-                            f" then f.{ident(key + name)} else c.{ident(key + name)} end")
+                sets.append(
+                    f"{ident(key + name)} = case when {_unread(column, 'c.')}"
+                    f" then f.{ident(key + name)} else c.{ident(key + name)} end"
+                )
             continue
-        joins.append(f"left join {_map_table(entity)} {alias} on {alias}.col = '{key}'"
-                     f" and {alias}.raw = c.{ident(key + '_raw')}")
+        joins.append(
+            f"left join {_map_table(entity)} {alias} on {alias}.col = '{key}'"
+            f" and {alias}.raw = c.{ident(key + '_raw')}"
+        )
         found.append(f"{alias}.val as {ident(key)}")
-        sets.append(f"{ident(key)} = coalesce(c.{ident(key)},"
-                    f" f.{ident(key)}::{SQL_TYPES.get(column.kind, 'text')})")
+        sets.append(
+            f"{ident(key)} = coalesce(c.{ident(key)},"
+            f" f.{ident(key)}::{SQL_TYPES.get(column.kind, 'text')})"
+        )
         if key in maps.unreadable:
             found.append(f"{alias}.err as {ident(key + '_err')}")
             sets.append(f"{ident(key + '_err')} = f.{ident(key + '_err')}")

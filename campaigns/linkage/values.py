@@ -149,8 +149,7 @@ def normalize_id(raw: str) -> str:
 
 # Every spelling of each era: 令和, 令, R, r.
 _ERAS: dict[str, Era] = {
-    alias: era for era in ERAS
-    for alias in (era.name, era.name[0], era.letter, era.letter.lower())
+    alias: era for era in ERAS for alias in (era.name, era.name[0], era.letter, era.letter.lower())
 }
 
 _ERA = r"(明治|大正|昭和|平成|令和|[明大昭平令MTSHRmtshr])"
@@ -305,9 +304,7 @@ _NEGATIVE = frozenset("-−▲△")
 # Sign before or after the yen mark ("-¥1,000" and "¥-1,000" both occur). CP932 files
 # decoded strictly show the yen mark as a backslash. NFKC turns "￥" into "¥".
 # Spaces may stand between the parts, never inside the digits ("12 300" is refused).
-_AMOUNT = re.compile(
-    r"\s*([-+−▲△]?)\s*[¥\\]?\s*([-+−▲△]?)\s*([0-9,]*)(\.[0-9]*)?\s*円?\s*"
-)
+_AMOUNT = re.compile(r"\s*([-+−▲△]?)\s*[¥\\]?\s*([-+−▲△]?)\s*([0-9,]*)(\.[0-9]*)?\s*円?\s*")
 _GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
 
 

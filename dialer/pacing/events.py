@@ -74,6 +74,12 @@ class WrapEnded:
 
 
 PacingEvent = (
-    CallPlaced | CallUnanswered | MachineAnswered | LiveAnswered | CallConnected
-    | CallAbandoned | TalkEnded | WrapEnded
+    CallPlaced
+    | CallUnanswered
+    | MachineAnswered
+    | LiveAnswered
+    | CallConnected
+    | CallAbandoned
+    | TalkEnded
+    | WrapEnded
 )

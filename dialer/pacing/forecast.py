@@ -33,7 +33,8 @@ def _conditional(below: FloatArray, ages: int, spans: FloatArray) -> FloatArray:
     a = np.arange(ages)[:, None]
     survive = np.maximum(1.0 - below[a], 1e-9)
     table: FloatArray = np.clip(
-        (below[a + spans.astype(int)[None, :]] - below[a]) / survive, 0.0, 1.0)
+        (below[a + spans.astype(int)[None, :]] - below[a]) / survive, 0.0, 1.0
+    )
     return table
 
 

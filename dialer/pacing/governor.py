@@ -48,15 +48,17 @@ class Governor:
         self.steady = BUDGET_PER_TARGET * self.target
         self._throttle_from = self.target + THROTTLE_FROM * (self.cap - self.target)
 
-    def budget(self, abandons: AbandonRate, now: float,
-               closes_in_s: float | None = None) -> float | None:
+    def budget(
+        self, abandons: AbandonRate, now: float, closes_in_s: float | None = None
+    ) -> float | None:
         """The risk the next call may take, or None: dial progressively. `closes_in_s`: when
         the calling window closes, if the driver knows."""
         rolling = self._rolling(*abandons.counts(now))
         if rolling is None:
             return None
-        session = self._session(*abandons.session_counts(now),
-                                abandons.session_age(now), closes_in_s)
+        session = self._session(
+            *abandons.session_counts(now), abandons.session_age(now), closes_in_s
+        )
         return None if session is None else min(rolling, session)
 
     def _rolling(self, abandoned: int, live: int) -> float | None:
@@ -68,13 +70,13 @@ class Governor:
         over = max(rate - self._throttle_from, 0.0) / (self.cap - self._throttle_from)
         return self.steady * (1 - over * (1 - FLOOR_SHARE))
 
-    def _session(self, abandoned: int, live: int, age_s: float,
-                 closes_in_s: float | None) -> float | None:
+    def _session(
+        self, abandoned: int, live: int, age_s: float, closes_in_s: float | None
+    ) -> float | None:
         if live == 0:
             return self.steady
         per_s = live / max(age_s, MIN_MEASURE_S)
-        to_come = per_s * max(UNKNOWN_CLOSE_S if closes_in_s is None else closes_in_s,
-                              MIN_SPREAD_S)
+        to_come = per_s * max(UNKNOWN_CLOSE_S if closes_in_s is None else closes_in_s, MIN_SPREAD_S)
         last_stretch = min(to_come, per_s * LAST_STRETCH_S)
         margin = Z * math.sqrt(self.steady * AVERAGE_PER_BUDGET * last_stretch) + WHOLE
         # The rate the calls still to come may average for the session to end at the cap.

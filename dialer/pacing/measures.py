@@ -183,7 +183,8 @@ class CallStats:
         # How long any call stays in flight: answered ones ring, the rest hit the timeout.
         live = round(priors.live_share * w)
         self.resolved = Histogram(
-            RING_GRID_S, 600,
+            RING_GRID_S,
+            600,
             normal_quantiles(priors.ring_mean_s, priors.ring_sd_s, live)
             + [ring_timeout_s] * (w - live),
         )

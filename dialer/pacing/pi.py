@@ -15,8 +15,14 @@ UPDATE_S = 15.0
 
 
 class PiController:
-    def __init__(self, kp: float = 2.0, ki: float = 0.05, target_pct: float = 2.5,
-                 cap_pct: float = 3.0, max_ratio: float = 3.0) -> None:
+    def __init__(
+        self,
+        kp: float = 2.0,
+        ki: float = 0.05,
+        target_pct: float = 2.5,
+        cap_pct: float = 3.0,
+        max_ratio: float = 3.0,
+    ) -> None:
         self._kp, self._ki = kp, ki
         self._target, self._cap = target_pct, cap_pct
         self._max = max_ratio

@@ -33,15 +33,20 @@ def pacer_named(name: str, settings: PacingSettings | None = None) -> Pacer:
         if not 1.0 <= ratio <= knobs.max_lines_per_operator:
             raise ConfigurationError(
                 f"policy {name!r}: the ratio must be a number from 1 to"
-                f" {knobs.max_lines_per_operator:g}, e.g. fixed:1.5")
+                f" {knobs.max_lines_per_operator:g}, e.g. fixed:1.5"
+            )
         return FixedRatio(ratio)
     if name == "vicidial":
         return VicidialAdaptAverage(drop_target_pct=knobs.hard_cap_pct)
     if name == "pi":
         return PiController(max_ratio=knobs.max_lines_per_operator)
     if name == "predictive":
-        return Predictive(target_pct=knobs.target_abandon_pct, cap_pct=knobs.hard_cap_pct,
-                          ring_timeout_s=knobs.ring_timeout_s,
-                          max_lines_per_operator=knobs.max_lines_per_operator)
-    raise ConfigurationError(f"unknown pacing policy {name!r}: use one of"
-                             f" {', '.join(POLICY_NAMES)}")
+        return Predictive(
+            target_pct=knobs.target_abandon_pct,
+            cap_pct=knobs.hard_cap_pct,
+            ring_timeout_s=knobs.ring_timeout_s,
+            max_lines_per_operator=knobs.max_lines_per_operator,
+        )
+    raise ConfigurationError(
+        f"unknown pacing policy {name!r}: use one of {', '.join(POLICY_NAMES)}"
+    )

@@ -48,9 +48,14 @@ LATER_WEIGHT = 0.5
 
 
 class Predictive:
-    def __init__(self, target_pct: float = 2.5, cap_pct: float = 3.0,
-                 ring_timeout_s: float = 30.0, max_lines_per_operator: float = 3.0,
-                 priors: Priors | None = None) -> None:
+    def __init__(
+        self,
+        target_pct: float = 2.5,
+        cap_pct: float = 3.0,
+        ring_timeout_s: float = 30.0,
+        max_lines_per_operator: float = 3.0,
+        priors: Priors | None = None,
+    ) -> None:
         self.stats = CallStats(priors or Priors(), ring_timeout_s)
         self.forecast = Forecast(self.stats, ring_timeout_s)
         self.governor = Governor(target_pct, cap_pct)
@@ -64,8 +69,10 @@ class Predictive:
         budget = self.governor.budget(self.stats.abandons, snapshot.now, snapshot.closes_in_s)
         if budget is None:
             return floor
-        ceiling = within_limits(snapshot, math.floor(self._max_lines * snapshot.staffed)
-                                - snapshot.in_flight - snapshot.waiting)
+        ceiling = within_limits(
+            snapshot,
+            math.floor(self._max_lines * snapshot.staffed) - snapshot.in_flight - snapshot.waiting,
+        )
         if ceiling <= floor:
             return floor
         self.forecast.refresh()
@@ -83,16 +90,19 @@ class _Risk:
 
     def __init__(self, forecast: Forecast, snapshot: PacingSnapshot, dial_rate: float) -> None:
         # Each row: a chance per horizon; its variance as a Bernoulli is p(1 - p).
-        rows = np.concatenate((
-            _rows(forecast.answer, snapshot.ringing_s, RING_GRID_S),
-            -_rows(forecast.wrap, snapshot.wrapping_s, WRAP_GRID_S),
-            -_rows(forecast.talk, snapshot.talking_s, TALK_GRID_S),
-        ))
+        rows = np.concatenate(
+            (
+                _rows(forecast.answer, snapshot.ringing_s, RING_GRID_S),
+                -_rows(forecast.wrap, snapshot.wrapping_s, WRAP_GRID_S),
+                -_rows(forecast.talk, snapshot.talking_s, TALK_GRID_S),
+            )
+        )
         # Calls the next decisions will place at the present pace compete for the same
         # operators (roughly Poisson, so their variance is their mean).
         later = LATER_WEIGHT * dial_rate * forecast.later
         self._gap: list[float] = (
-            rows.sum(axis=0) + (snapshot.waiting - snapshot.ready) + later).tolist()
+            rows.sum(axis=0) + (snapshot.waiting - snapshot.ready) + later
+        ).tolist()
         self._var: list[float] = ((np.abs(rows) - rows * rows).sum(axis=0) + later).tolist()
         self._q = forecast.new_call
         self._qvar = [q * (1 - q) for q in self._q]
@@ -103,8 +113,9 @@ class _Risk:
         every operator is taken by then: the calls before it (n - 1 new ones included)
         answering at least as many as there are operators free."""
         chance = 0.0
-        for gap, var, q, qv, when in zip(self._gap, self._var, self._q, self._qvar, self._when,
-                                         strict=True):
+        for gap, var, q, qv, when in zip(
+            self._gap, self._var, self._q, self._qvar, self._when, strict=True
+        ):
             if when <= 0.0:
                 continue
             mean = gap + (n - 1) * q + 0.5  # answers and operators come in whole numbers

@@ -60,23 +60,28 @@ class PacingSettings(BaseModel):
     @classmethod
     def _has_number(cls, value: str) -> str:
         if value.count("{number}") != 1 or re.search(r"\{(?!number\})", value):
-            raise ValueError("must contain {number} exactly once and no other {…} field,"
-                             " e.g. PJSIP/{number}@trunk")
+            raise ValueError(
+                "must contain {number} exactly once and no other {…} field,"
+                " e.g. PJSIP/{number}@trunk"
+            )
         return value
 
     @field_validator("caller_id")
     @classmethod
     def _caller_id_digits(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"\+?[0-9]{6,15}", value):
-            raise ValueError("must be the office's number in digits (optionally +81…), e.g."
-                             " 0312345678")
+            raise ValueError(
+                "must be the office's number in digits (optionally +81…), e.g. 0312345678"
+            )
         return value
 
     @model_validator(mode="after")
     def _target_under_cap(self) -> PacingSettings:
         if self.target_abandon_pct > self.hard_cap_pct:
-            raise ValueError(f"target_abandon_pct ({self.target_abandon_pct:g}) must not exceed"
-                             f" hard_cap_pct ({self.hard_cap_pct:g})")
+            raise ValueError(
+                f"target_abandon_pct ({self.target_abandon_pct:g}) must not exceed"
+                f" hard_cap_pct ({self.hard_cap_pct:g})"
+            )
         return self
 
 

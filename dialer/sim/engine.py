@@ -62,8 +62,12 @@ class Floor:
         self.sc, self.pacer, self.streams = scenario, pacer, streams
         self.end = scenario.seconds
         buckets = math.ceil(self.end / BUCKET_S)
-        self.result = DayResult(scenario.seconds, scenario.operators,
-                                live_by_bucket=[0] * buckets, abandoned_by_bucket=[0] * buckets)
+        self.result = DayResult(
+            scenario.seconds,
+            scenario.operators,
+            live_by_bucket=[0] * buckets,
+            abandoned_by_bucket=[0] * buckets,
+        )
         self.heap: list[tuple[float, int, int, int]] = []
         self.seq = 0
         self.ready: deque[int] = deque(range(scenario.operators))
@@ -90,7 +94,8 @@ class Floor:
             changed = changed or kind != TICK
             # Decide once the instant is over: on any change, else every DECIDE_EVERY_S.
             if (not self.heap or self.heap[0][0] > now) and (
-                    changed or now - decided >= DECIDE_EVERY_S - 1e-9):
+                changed or now - decided >= DECIDE_EVERY_S - 1e-9
+            ):
                 self.decide(now)
                 changed, decided = False, now
         self.close_day()
@@ -144,8 +149,9 @@ class Floor:
         elif outcome == MACHINE:
             self.pacer.observe(MachineAnswered(now, ring_s))
         else:
-            self.pacer.observe(CallUnanswered(now, "busy" if outcome == BUSY else "no_answer",
-                                              ring_s))
+            self.pacer.observe(
+                CallUnanswered(now, "busy" if outcome == BUSY else "no_answer", ring_s)
+            )
 
     def live(self, now: float, call: int, ring_s: float) -> None:
         self.result.live_answers += 1
@@ -200,6 +206,7 @@ class Floor:
             self.result.busy_s += self.end - started
 
 
-def simulate_day(scenario: Scenario, pacer: Pacer, replication: int,
-                 warm_up_day: int | None = None) -> DayResult:
+def simulate_day(
+    scenario: Scenario, pacer: Pacer, replication: int, warm_up_day: int | None = None
+) -> DayResult:
     return Floor(scenario, pacer, Streams(scenario, replication, warm_up_day)).run()

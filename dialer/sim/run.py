@@ -18,9 +18,11 @@ DAY_S = 24 * 3600.0
 
 def settings_for(scenario: Scenario) -> PacingSettings:
     """The knobs a campaign would set for this floor."""
-    return PacingSettings(ring_timeout_s=scenario.no_answer_timeout_s,
-                          cps_limit=scenario.cps_limit,
-                          trunk_channels=min(scenario.trunk_channels, 10_000))
+    return PacingSettings(
+        ring_timeout_s=scenario.no_answer_timeout_s,
+        cps_limit=scenario.cps_limit,
+        trunk_channels=min(scenario.trunk_channels, 10_000),
+    )
 
 
 class LaterDay:
@@ -35,11 +37,13 @@ class LaterDay:
 
     def calls_to_place(self, snapshot: PacingSnapshot) -> int:
         return self._pacer.calls_to_place(
-            dataclasses.replace(snapshot, now=snapshot.now + self._offset))
+            dataclasses.replace(snapshot, now=snapshot.now + self._offset)
+        )
 
 
-def replicate_days(scenario: Scenario, policy: str, replication: int
-                   ) -> tuple[dict[str, float], dict[str, float]]:
+def replicate_days(
+    scenario: Scenario, policy: str, replication: int
+) -> tuple[dict[str, float], dict[str, float]]:
     """(the measured day, the campaign's first day) of one replication: a fresh pacer runs
     the warm-up days, then the measured one. Without warm-up both are the same day."""
     pacer = pacer_named(policy, settings_for(scenario))
@@ -47,8 +51,9 @@ def replicate_days(scenario: Scenario, policy: str, replication: int
     for day in range(scenario.warm_up_days):
         result = day_metrics(simulate_day(scenario, LaterDay(pacer, day), replication, day))
         first = first or result
-    measured = day_metrics(simulate_day(
-        scenario, LaterDay(pacer, scenario.warm_up_days), replication))
+    measured = day_metrics(
+        simulate_day(scenario, LaterDay(pacer, scenario.warm_up_days), replication)
+    )
     return measured, first or measured
 
 
@@ -59,5 +64,9 @@ def replicate(scenario: Scenario, policy: str, replications: range) -> list[dict
 
 def simulate(scenario: Scenario, policy: str) -> dict[str, Any]:
     days = replicate(scenario, policy, range(scenario.replications))
-    return {"policy": policy, "replications": scenario.replications,
-            "summary": summarise(days), "days": days}
+    return {
+        "policy": policy,
+        "replications": scenario.replications,
+        "summary": summarise(days),
+        "days": days,
+    }

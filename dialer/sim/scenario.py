@@ -58,8 +58,9 @@ class Scenario(BaseModel):
         if self.answer_rate_schedule is not None:
             minutes = [m for m, _ in self.answer_rate_schedule]
             if not minutes or minutes[0] != 0 or minutes != sorted(minutes):
-                raise ValueError("answer_rate_schedule: [[minute, rate], …] from minute 0, in"
-                                 " order")
+                raise ValueError(
+                    "answer_rate_schedule: [[minute, rate], …] from minute 0, in order"
+                )
             if any(not 0 <= r <= 1 for _, r in self.answer_rate_schedule):
                 raise ValueError("answer_rate_schedule: rates are shares from 0 to 1")
         if max(self.answer_rates()) + self.busy_rate > 1:
@@ -88,11 +89,13 @@ def load_scenario(path: Path) -> Scenario:
         return Scenario.model_validate(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
         bundled = ", ".join(sorted(p.name for p in SCENARIO_DIR.glob("*.json")))
-        raise ConfigurationError(f"no scenario file {path} (bundled ones in {SCENARIO_DIR}:"
-                                 f" {bundled})") from None
+        raise ConfigurationError(
+            f"no scenario file {path} (bundled ones in {SCENARIO_DIR}: {bundled})"
+        ) from None
     except json.JSONDecodeError as exc:
         raise ConfigurationError(f"scenario {path} is not JSON: {exc}") from None
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'scenario'}: {e['msg']}"
-                             for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'scenario'}: {e['msg']}" for e in exc.errors()
+        )
         raise ConfigurationError(f"scenario {path}: {problems}") from None

@@ -26,8 +26,9 @@ class _Column:
 
 
 class Streams:
-    def __init__(self, scenario: Scenario, replication: int, warm_up_day: int | None = None
-                 ) -> None:
+    def __init__(
+        self, scenario: Scenario, replication: int, warm_up_day: int | None = None
+    ) -> None:
         """The draws of a replication's measured day, or of one of its warm-up days."""
         key = [scenario.seed, replication] + ([] if warm_up_day is None else [1 + warm_up_day])
         seeds = np.random.SeedSequence(key).spawn(5)
@@ -37,6 +38,7 @@ class Streams:
         self.fate = _Column(rngs[0], "random")
         self.machine = _Column(rngs[1], "random")
         self.ring = _Column(rngs[2], "normal", ring.mean, ring.sd)
-        self.talk = _Column(rngs[3], "lognormal", math.log(talk.mean) - sigma2 / 2,
-                            math.sqrt(sigma2))
+        self.talk = _Column(
+            rngs[3], "lognormal", math.log(talk.mean) - sigma2 / 2, math.sqrt(sigma2)
+        )
         self.wrap = _Column(rngs[4], "normal", wrap.mean, wrap.sd)

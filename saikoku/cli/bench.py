@@ -38,8 +38,9 @@ def pacing_command(_settings: Settings | None, args: argparse.Namespace) -> int:
         sys.stderr.flush()
 
     replications = args.replications or (3 if args.quick else 30)
-    report = run_bench(args.quick, replications, args.workers,
-                       progress if sys.stderr.isatty() else None)
+    report = run_bench(
+        args.quick, replications, args.workers, progress if sys.stderr.isatty() else None
+    )
     if sys.stderr.isatty():
         sys.stderr.write("\r\x1b[K")
     out = Path(args.out)
@@ -55,10 +56,13 @@ def pbx_command(settings: Settings, args: argparse.Namespace) -> int:
     from saikoku.devtools.bench_pbx import print_table, run_bench
 
     rates = [float(r) for r in args.rates.split(",")]
-    endpoints = [f"op{n:03d}" for n in range(
-        settings.operator_phone_count - args.operators + 1, settings.operator_phone_count + 1)]
-    report = asyncio.run(run_bench(settings, rates, args.seconds, args.hold, args.talk,
-                                   endpoints))
+    endpoints = [
+        f"op{n:03d}"
+        for n in range(
+            settings.operator_phone_count - args.operators + 1, settings.operator_phone_count + 1
+        )
+    ]
+    report = asyncio.run(run_bench(settings, rates, args.seconds, args.hold, args.talk, endpoints))
     print_table(report)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1))
@@ -76,8 +80,12 @@ def add_commands(sub: SubParsers) -> None:
 
     planning = bench.add_parser("planning", help="preview and plan N synthetic people, JSON out")
     planning.add_argument("--people", type=int, default=22_000)
-    planning.add_argument("--repeat", type=int, default=3,
-                          help="time preview and plan this many times each (default 3)")
+    planning.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="time preview and plan this many times each (default 3)",
+    )
     planning.set_defaults(run=planning_command)
 
     pacing = bench.add_parser("pacing", help="every pacing policy on the same simulated days")
@@ -88,14 +96,23 @@ def add_commands(sub: SubParsers) -> None:
     pacing.set_defaults(run=pacing_command, no_settings=True)
 
     pbx = bench.add_parser("pbx", help="load the real rig: bare AMI loop vs the dialer")
-    pbx.add_argument("--rates", default="10,25,50,75,100",
-                     help="originates per second, stepped up (default: %(default)s)")
+    pbx.add_argument(
+        "--rates",
+        default="10,25,50,75,100",
+        help="originates per second, stepped up (default: %(default)s)",
+    )
     pbx.add_argument("--seconds", type=float, default=10.0, help="length of each step")
-    pbx.add_argument("--hold", type=float, default=12.0,
-                     help="bare loop: seconds each answered call is held")
-    pbx.add_argument("--talk", type=float, default=8.0,
-                     help="dialer loop: seconds an operator talks before hanging up")
-    pbx.add_argument("--operators", type=int, default=10,
-                     help="desk phones taken from the top of op001…")
+    pbx.add_argument(
+        "--hold", type=float, default=12.0, help="bare loop: seconds each answered call is held"
+    )
+    pbx.add_argument(
+        "--talk",
+        type=float,
+        default=8.0,
+        help="dialer loop: seconds an operator talks before hanging up",
+    )
+    pbx.add_argument(
+        "--operators", type=int, default=10, help="desk phones taken from the top of op001…"
+    )
     pbx.add_argument("--json", help="also write the report here")
     pbx.set_defaults(run=pbx_command)

@@ -24,7 +24,8 @@ def _scope(args: argparse.Namespace) -> Scope:
         tax_types=tuple(args.tax_type) if args.tax_type else ("resident", "light_vehicle"),
         fiscal_years=tuple(args.fiscal_year) if args.fiscal_year else None,
         delinquency_categories=tuple(args.category) if args.category else None,
-        min_owed=args.min_owed, max_owed=args.max_owed,
+        min_owed=args.min_owed,
+        max_owed=args.max_owed,
         min_days_past_due=args.min_days_past_due,
         contacted_within_days=args.contacted_within_days,
     )
@@ -49,8 +50,9 @@ def preview_command(settings: Settings, args: argparse.Namespace) -> int:
 def plan_command(settings: Settings, args: argparse.Namespace) -> int:
     async def work(conn: asyncpg.Connection, tenant_id: UUID) -> dict[str, object]:
         order = args.priority.split(",") if args.priority else None
-        summary = await plan(conn, tenant_id, UUID(args.campaign), _scope(args),
-                             datetime.now(TOKYO), order)
+        summary = await plan(
+            conn, tenant_id, UUID(args.campaign), _scope(args), datetime.now(TOKYO), order
+        )
         return summary.as_dict()
 
     return run_in_tenant(settings, work, args.tenant)
@@ -59,8 +61,9 @@ def plan_command(settings: Settings, args: argparse.Namespace) -> int:
 def transition_command(settings: Settings, args: argparse.Namespace) -> int:
     async def work(conn: asyncpg.Connection, tenant_id: UUID) -> dict[str, str]:
         by = await active_user_id(conn, tenant_id, args.by)
-        previous = await transition(conn, tenant_id, UUID(args.campaign), args.to, changed_by=by,
-                                    reason=args.reason)
+        previous = await transition(
+            conn, tenant_id, UUID(args.campaign), args.to, changed_by=by, reason=args.reason
+        )
         return {"campaign_id": args.campaign, "from": previous, "to": args.to}
 
     return run_in_tenant(settings, work, args.tenant)
@@ -107,7 +110,8 @@ def add_commands(sub: SubParsers) -> None:
         if name == "plan":
             parser.add_argument("--priority", help="order of the targets, e.g. age,owed,contacts")
         if name == "transition":
-            parser.add_argument("to", choices=["draft", "ready", "running", "paused",
-                                               "completed", "stopped"])
+            parser.add_argument(
+                "to", choices=["draft", "ready", "running", "paused", "completed", "stopped"]
+            )
             parser.add_argument("--by", required=True, help="the supervisor's login id")
             parser.add_argument("--reason")

@@ -29,11 +29,14 @@ async def _campaign(conn: asyncpg.Connection, tenant_id: UUID, id_or_name: str) 
         "select c.id, c.created_by, u.login_id from campaigns c"
         " join users u on u.id = c.created_by"
         " where c.tenant_id = $1 and (c.id = $2 or c.name = $3)",
-        tenant_id, by_id, id_or_name,
+        tenant_id,
+        by_id,
+        id_or_name,
     )
     if row is None:
-        raise ConfigurationError(f"no campaign {id_or_name!r} in this tenant"
-                                 " (see `saikoku campaign list`)")
+        raise ConfigurationError(
+            f"no campaign {id_or_name!r} in this tenant (see `saikoku campaign list`)"
+        )
     return row
 
 
@@ -48,10 +51,19 @@ def letters_command(settings: Settings, args: argparse.Namespace) -> int:
         else:
             by, login = campaign["created_by"], campaign["login_id"]
         division = await conn.fetchval("select name from tenants where id = $1", tenant_id)
-        sender = Sender(settings.office_name, division, settings.call_center_phone,
-                        settings.call_center_hours)
-        request = BatchRequest(tenant_id, campaign["id"], by, login, Path(args.out), sender,
-                               after_attempts=args.after_attempts, limit=args.limit)
+        sender = Sender(
+            settings.office_name, division, settings.call_center_phone, settings.call_center_hours
+        )
+        request = BatchRequest(
+            tenant_id,
+            campaign["id"],
+            by,
+            login,
+            Path(args.out),
+            sender,
+            after_attempts=args.after_attempts,
+            limit=args.limit,
+        )
         result = await make_batch(conn, request, datetime.now(TOKYO))
         return result.as_dict()
 
@@ -63,10 +75,14 @@ def add_commands(sub: SubParsers) -> None:
     parser.add_argument("--campaign", required=True, help="campaign id or name")
     parser.add_argument("--tenant", default="tax")
     parser.add_argument("--out", required=True, help="folder for the PDF and its manifest")
-    parser.add_argument("--after-attempts", type=int, default=DEFAULT_AFTER_ATTEMPTS,
-                        help="also write to people not reached after this many failed calls"
-                             " (default: %(default)s)")
+    parser.add_argument(
+        "--after-attempts",
+        type=int,
+        default=DEFAULT_AFTER_ATTEMPTS,
+        help="also write to people not reached after this many failed calls (default: %(default)s)",
+    )
     parser.add_argument("--limit", type=int, help="at most this many letters in the batch")
-    parser.add_argument("--by", help="login of who makes the batch"
-                                     " (default: the campaign's creator)")
+    parser.add_argument(
+        "--by", help="login of who makes the batch (default: the campaign's creator)"
+    )
     parser.set_defaults(run=letters_command)

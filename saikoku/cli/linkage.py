@@ -68,8 +68,9 @@ async def run_import(
     pool = await batch_pool(settings.database_url)
     try:
         tenant_id = await tenant_id_for(pool, tenant)
-        return await import_files(pool, tenant_id, paths, imported_by=getpass.getuser(),
-                                  progress=progress)
+        return await import_files(
+            pool, tenant_id, paths, imported_by=getpass.getuser(), progress=progress
+        )
     finally:
         await pool.close()
 
@@ -85,17 +86,30 @@ def import_command(settings: Settings, args: argparse.Namespace) -> int:
     if progress is not None:
         sys.stderr.write("\r\x1b[K")
     if result.ok:
-        print(json.dumps({"import_id": str(result.import_id), "seconds": round(result.seconds, 2),
-                          "counts": result.counts, "withdrawn_targets": result.withdrawn},
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "import_id": str(result.import_id),
+                    "seconds": round(result.seconds, 2),
+                    "counts": result.counts,
+                    "withdrawn_targets": result.withdrawn,
+                },
+                ensure_ascii=False,
+            )
+        )
         return 0
-    report = Path(args.errors) if args.errors else paths[0].parent / (
-        f"import-errors-{datetime.now(TOKYO):%Y%m%d-%H%M%S}.csv")
+    report = (
+        Path(args.errors)
+        if args.errors
+        else paths[0].parent / (f"import-errors-{datetime.now(TOKYO):%Y%m%d-%H%M%S}.csv")
+    )
     write_error_report(result.errors, report)
     for e in result.errors:
         print(f"{e.file}:{e.line}: [{e.column}] {e.value!r}: {e.reason}", file=sys.stderr)
-    print(f"saikoku import: {len(result.errors)} problems, nothing was imported;"
-          f" report: {report}", file=sys.stderr)
+    print(
+        f"saikoku import: {len(result.errors)} problems, nothing was imported; report: {report}",
+        file=sys.stderr,
+    )
     return 1
 
 
@@ -106,8 +120,7 @@ def export_command(settings: Settings, args: argparse.Namespace) -> int:
 
     async def run(pool: asyncpg.Pool) -> int:
         tenant_id = await tenant_id_for(pool, args.tenant)
-        return await export_history(pool, tenant_id, since, Path(args.out),
-                                    encoding=args.encoding)
+        return await export_history(pool, tenant_id, since, Path(args.out), encoding=args.encoding)
 
     count = with_pool(settings, run)
     print(f"wrote {count} history rows to {args.out}")

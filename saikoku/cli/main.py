@@ -26,8 +26,20 @@ from saikoku.config.settings import Settings, load_settings
 from saikoku.core.errors import SaikokuError
 
 # In the order `saikoku --help` lists them.
-COMMAND_GROUPS = (db, pbx, service, dev, tenants, linkage, campaign, letters, users, recordings,
-                  pacing, bench)
+COMMAND_GROUPS = (
+    db,
+    pbx,
+    service,
+    dev,
+    tenants,
+    linkage,
+    campaign,
+    letters,
+    users,
+    recordings,
+    pacing,
+    bench,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

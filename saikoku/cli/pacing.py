@@ -28,11 +28,14 @@ def simulate_command(_settings: Settings | None, args: argparse.Namespace) -> in
 
 def add_commands(sub: SubParsers) -> None:
     sim = sub.add_parser("simulate", help="replicated simulated days of a scenario, one policy")
-    sim.add_argument("--scenario", required=True,
-                     help="scenario JSON (examples in dialer/sim/scenarios/)")
-    sim.add_argument("--policy", default="predictive",
-                     help="progressive, fixed:<ratio>, vicidial, pi or predictive"
-                          " (default: %(default)s)")
+    sim.add_argument(
+        "--scenario", required=True, help="scenario JSON (examples in dialer/sim/scenarios/)"
+    )
+    sim.add_argument(
+        "--policy",
+        default="predictive",
+        help="progressive, fixed:<ratio>, vicidial, pi or predictive (default: %(default)s)",
+    )
     sim.add_argument("--replications", type=int, help="override the scenario's count")
     sim.add_argument("--json", action="store_true", help="print one JSON object")
     sim.set_defaults(run=simulate_command, no_settings=True)

@@ -17,7 +17,8 @@ def purge_command(settings: Settings, _args: argparse.Namespace) -> int:
 
 def add_commands(sub: SubParsers) -> None:
     recordings = sub.add_parser("recordings", help="call recordings").add_subparsers(
-        dest="recordings_command", required=True)
+        dest="recordings_command", required=True
+    )
     recordings.add_parser(
         "purge", help="delete recordings past their retention (file first, then the row)"
     ).set_defaults(run=purge_command)

@@ -12,9 +12,7 @@ from saikoku.web.app import create_app
 
 
 def serve_command(settings: Settings, _args: argparse.Namespace) -> int:
-    web.run_app(
-        create_app(settings), host=settings.web_host, port=settings.web_port, print=None
-    )
+    web.run_app(create_app(settings), host=settings.web_host, port=settings.web_port, print=None)
     return 0
 
 

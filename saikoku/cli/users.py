@@ -23,8 +23,15 @@ def add_user_command(settings: Settings, args: argparse.Namespace) -> int:
 
     async def go(pool: asyncpg.Pool) -> str:
         tenant_id = await tenant_id_for(pool, args.tenant)
-        user_id = await add_user(pool, tenant_id, args.login, name=args.name, role=args.role,
-                                 password_hash=password_hash, phone_endpoint=args.phone)
+        user_id = await add_user(
+            pool,
+            tenant_id,
+            args.login,
+            name=args.name,
+            role=args.role,
+            password_hash=password_hash,
+            phone_endpoint=args.phone,
+        )
         return str(user_id)
 
     out = {"user_id": with_pool(settings, go), "login": args.login, "role": args.role}
@@ -48,8 +55,9 @@ def add_commands(sub: SubParsers) -> None:
     user = sub.add_parser("users", aliases=["user"], help="login accounts").add_subparsers(
         dest="user_command", required=True
     )
-    add = user.add_parser("add", help="add an account; prints a new password unless "
-                                      "SAIKOKU_NEW_PASSWORD is set")
+    add = user.add_parser(
+        "add", help="add an account; prints a new password unless SAIKOKU_NEW_PASSWORD is set"
+    )
     add.add_argument("login")
     add.add_argument("--name", required=True, help="display name")
     add.add_argument("--role", required=True, choices=ROLES)

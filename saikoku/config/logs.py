@@ -16,7 +16,14 @@ import structlog
 
 PERSONAL_KEYS = frozenset(
     {
-        "name", "kana", "phone", "number", "address", "amount", "birth_date", "dial_string",
+        "name",
+        "kana",
+        "phone",
+        "number",
+        "address",
+        "amount",
+        "birth_date",
+        "dial_string",
         "caller_id",
     }
 )

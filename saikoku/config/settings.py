@@ -67,7 +67,8 @@ class Settings(BaseSettings):
     # Where Asterisk writes recordings (its spool, as this machine sees it) and where the
     # service keeps them; how long they are kept.
     recordings_spool_dir: Path = Path(
-        "/var/cache/saikoku/asterisk-sid/var/spool/asterisk/recording")
+        "/var/cache/saikoku/asterisk-sid/var/spool/asterisk/recording"
+    )
     recordings_dir: Path = Path("/var/lib/saikoku/recordings")
     recordings_retention_days: int = Field(default=365, ge=1, le=3650)
 

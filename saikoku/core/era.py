@@ -14,10 +14,10 @@ LAST_DAY = date(2200, 12, 31)
 
 
 class Era(NamedTuple):
-    name: str     # 令和
-    letter: str   # R, as in R8.6.30
-    first: date   # first day
-    last: date    # last day, inclusive
+    name: str  # 令和
+    letter: str  # R, as in R8.6.30
+    first: date  # first day
+    last: date  # last day, inclusive
 
     @property
     def year_before(self) -> int:

@@ -150,8 +150,12 @@ class Reconnector:
                 delay = self._backoff.next_delay()
                 self.readiness.reconnects += 1
                 self.readiness.set(State.DOWN, error=error)
-                log.warning("reconnect_scheduled", component=self.readiness.name,
-                            delay_s=round(delay, 2), error=error)
+                log.warning(
+                    "reconnect_scheduled",
+                    component=self.readiness.name,
+                    delay_s=round(delay, 2),
+                    error=error,
+                )
                 await asyncio.sleep(delay)
 
         spawn_supervised(self.tasks, f"{self.readiness.name}-supervisor", supervise)

@@ -25,15 +25,16 @@ def run(settings: Settings, people: int, seed: int, keep: bool) -> dict[str, Any
     rows = sum(c["rows"] for c in result.counts.values())
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
-        "people": people, "ok": result.ok, "rows": rows,
+        "people": people,
+        "ok": result.ok,
+        "rows": rows,
         "seconds": round(result.seconds, 2),
         "rows_per_s": round(rows / result.seconds) if result.seconds else None,
         "peak_rss_mib": round(peak_mib, 1),
     }
 
 
-async def _import(settings: Settings, paths: list[Path], people: int, keep: bool
-                  ) -> ImportResult:
+async def _import(settings: Settings, paths: list[Path], people: int, keep: bool) -> ImportResult:
     tenant = f"bench_{people}_{int(time.time())}"
     pool = await batch_pool(settings.database_url)
     try:

@@ -74,12 +74,17 @@ class Step:
 
     @property
     def passed(self) -> bool:
-        return (self.failed == 0 and self.lost_rows == 0 and self.answered == self.placed
-                and percentile(self.ami_rtt_ms, 99) < PASS_RTT_P99_MS)
+        return (
+            self.failed == 0
+            and self.lost_rows == 0
+            and self.answered == self.placed
+            and percentile(self.ami_rtt_ms, 99) < PASS_RTT_P99_MS
+        )
 
     def summary(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items()
-               if k not in ("ami_rtt_ms", "bridge_ms", "pop_ms")}
+        out = {
+            k: v for k, v in asdict(self).items() if k not in ("ami_rtt_ms", "bridge_ms", "pop_ms")
+        }
         out.update(
             achieved_cps=round(self.placed / self.seconds, 1),
             ami_rtt_p50_ms=round(percentile(self.ami_rtt_ms, 50), 2),
@@ -88,7 +93,9 @@ class Step:
             answer_to_bridge_p99_ms=round(percentile(self.bridge_ms, 99), 2),
             bridge_to_pop_p50_ms=round(percentile(self.pop_ms, 50), 2),
             bridge_to_pop_p99_ms=round(percentile(self.pop_ms, 99), 2),
-            bridged=len(self.bridge_ms), pops=len(self.pop_ms), passed=self.passed,
+            bridged=len(self.bridge_ms),
+            pops=len(self.pop_ms),
+            passed=self.passed,
         )
         return out
 
@@ -105,8 +112,10 @@ class CpuMeter:
     """CPU time of this process and of the rig's processes (by pid file), as % of one core."""
 
     def __init__(self) -> None:
-        self._pids = {"asterisk": _pid(Path("/var/cache/saikoku/asterisk.pid")),
-                      "sipp": _pid(ROOT / ".rig" / "sipp-debtors.pid")}
+        self._pids = {
+            "asterisk": _pid(Path("/var/cache/saikoku/asterisk.pid")),
+            "sipp": _pid(ROOT / ".rig" / "sipp-debtors.pid"),
+        }
 
     def sample(self) -> dict[str, float]:
         usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -133,7 +142,7 @@ def _proc_cpu_s(pid: int) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / 100.0   # utime + stime, in clock ticks
+    return (int(fields[11]) + int(fields[12])) / 100.0  # utime + stime, in clock ticks
 
 
 async def _ping_rtts(ami: AmiClient, into: list[float], stop: asyncio.Event) -> None:
@@ -188,20 +197,31 @@ async def _count_audio(step: Step, stop: asyncio.Event) -> None:
     while not stop.is_set():
         with contextlib.suppress(Exception):
             cli = await asyncio.create_subprocess_exec(
-                "bash", str(ROOT / "deploy" / "asterisk.sh"), "cli", "pjsip show channelstats",
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+                "bash",
+                str(ROOT / "deploy" / "asterisk.sh"),
+                "cli",
+                "pjsip show channelstats",
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
             out, _ = await cli.communicate()
             now = rtp_counts(out.decode(errors="replace"))
-            both = sum(1 for channel, (rx, tx) in now.items()
-                       if channel.startswith("trunk-") and channel in before
-                       and rx > before[channel][0] and tx > before[channel][1])
+            both = sum(
+                1
+                for channel, (rx, tx) in now.items()
+                if channel.startswith("trunk-")
+                and channel in before
+                and rx > before[channel][0]
+                and tx > before[channel][1]
+            )
             step.max_audio_both_ways = max(step.max_audio_both_ways, both)
             before = now
         await asyncio.sleep(1.0)
 
 
-async def bare_step(ami: AmiClient, ari: AriClient, rate: float, seconds: float,
-                    hold_s: float) -> Step:
+async def bare_step(
+    ami: AmiClient, ari: AriClient, rate: float, seconds: float, hold_s: float
+) -> Step:
     step = Step("bare", rate, seconds)
     prefix = f"bench-{uuid.uuid4().hex[:8]}-"
     results: list[asyncio.Task[Any]] = []
@@ -209,24 +229,35 @@ async def bare_step(ami: AmiClient, ari: AriClient, rate: float, seconds: float,
     async def originate(n: int) -> None:
         # The reply comes with the OriginateResponse: answered (Wait runs) or not.
         try:
-            replies = await ami.action({
-                "Action": "Originate", "Channel": f"PJSIP/{HUMAN_NUMBER}@trunk",
-                "Application": "Wait", "Data": str(hold_s), "Async": "true",
-                "ChannelId": f"{prefix}{n}", "Timeout": "15000"}, timeout_s=30)
+            replies = await ami.action(
+                {
+                    "Action": "Originate",
+                    "Channel": f"PJSIP/{HUMAN_NUMBER}@trunk",
+                    "Application": "Wait",
+                    "Data": str(hold_s),
+                    "Async": "true",
+                    "ChannelId": f"{prefix}{n}",
+                    "Timeout": "15000",
+                },
+                timeout_s=30,
+            )
             if replies[-1].get("response") != "Success":
                 step.failed += 1
         except Exception:
             step.failed += 1
 
     stop = asyncio.Event()
-    watchers = [asyncio.create_task(_ping_rtts(ami, step.ami_rtt_ms, stop)),
-                asyncio.create_task(_count_channels(ari, step, prefix, stop))]
+    watchers = [
+        asyncio.create_task(_ping_rtts(ami, step.ami_rtt_ms, stop)),
+        asyncio.create_task(_count_channels(ari, step, prefix, stop)),
+    ]
     counter = iter(range(10**9))
     step.placed = await _at_rate(
-        rate, seconds, lambda: results.append(asyncio.create_task(originate(next(counter)))))
+        rate, seconds, lambda: results.append(asyncio.create_task(originate(next(counter))))
+    )
     await asyncio.gather(*results)
     step.answered = step.placed - step.failed
-    await asyncio.sleep(hold_s + 2)     # every held call ends before the next step
+    await asyncio.sleep(hold_s + 2)  # every held call ends before the next step
     stop.set()
     await asyncio.gather(*watchers)
     return step
@@ -278,23 +309,34 @@ async def dialer_rig(settings: Settings, endpoints: list[str]) -> AsyncIterator[
     try:
         await app[AMI].readiness.wait_ready(30)
         await app[ARI_EVENTS].readiness.wait_ready(30)
-        for endpoint in ["trunk", *endpoints]:     # sipp was just (re)started: qualify now
+        for endpoint in ["trunk", *endpoints]:  # sipp was just (re)started: qualify now
             await _wait_online(app, endpoint)
         pool: asyncpg.Pool = app[POOL]
         taken = await pool.fetchval(
-            "select count(*) from users where phone_endpoint = any($1::text[])", endpoints)
+            "select count(*) from users where phone_endpoint = any($1::text[])", endpoints
+        )
         if taken:
-            raise RuntimeError(f"desk phones {endpoints[0]}…{endpoints[-1]} belong to users;"
-                               " pick others with --operators")
+            raise RuntimeError(
+                f"desk phones {endpoints[0]}…{endpoints[-1]} belong to users;"
+                " pick others with --operators"
+            )
         tenant_id = await pool.fetchval(
             "insert into tenants (code, name) values ($1, 'ベンチマーク') returning id",
-            f"bench_pbx_{int(time.time())}")
+            f"bench_pbx_{int(time.time())}",
+        )
         secret = uuid.uuid4().hex
         password = hash_password(secret)
-        operators = [await pool.fetchval(
-            "insert into users (tenant_id, login_id, display_name, role, password_hash,"
-            " phone_endpoint) values ($1, $2, 'bench', 'operator', $3, $4) returning id",
-            tenant_id, endpoint, password, endpoint) for endpoint in endpoints]
+        operators = [
+            await pool.fetchval(
+                "insert into users (tenant_id, login_id, display_name, role, password_hash,"
+                " phone_endpoint) values ($1, $2, 'bench', 'operator', $3, $4) returning id",
+                tenant_id,
+                endpoint,
+                password,
+                endpoint,
+            )
+            for endpoint in endpoints
+        ]
         center = app[CALL_CENTER]
         try:
             for user_id, endpoint in zip(operators, endpoints, strict=True):
@@ -302,20 +344,25 @@ async def dialer_rig(settings: Settings, endpoints: list[str]) -> AsyncIterator[
             async with asyncio.timeout(30):
                 while center.desk.counts(tenant_id)[OperatorState.READY] < len(operators):
                     await asyncio.sleep(0.1)
-            callees = [Callee(r[0], r[1], r[2]) for r in await pool.fetch(
-                BENCH_PEOPLE_SQL, tenant_id, operators[0], 3000)]
+            callees = [
+                Callee(r[0], r[1], r[2])
+                for r in await pool.fetch(BENCH_PEOPLE_SQL, tenant_id, operators[0], 3000)
+            ]
             # Each operator's desktop: logged in, its WebSocket open for screen-pops.
             async with contextlib.AsyncExitStack() as desktops:
                 for endpoint in endpoints:
-                    http = await desktops.enter_async_context(aiohttp.ClientSession(
-                        cookie_jar=aiohttp.CookieJar(unsafe=True)))
-                    code = await pool.fetchval("select code from tenants where id = $1",
-                                               tenant_id)
-                    async with http.post(f"{base}/api/login", json={
-                            "tenant": code, "login": endpoint, "password": secret}) as r:
+                    http = await desktops.enter_async_context(
+                        aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+                    )
+                    code = await pool.fetchval("select code from tenants where id = $1", tenant_id)
+                    async with http.post(
+                        f"{base}/api/login",
+                        json={"tenant": code, "login": endpoint, "password": secret},
+                    ) as r:
                         r.raise_for_status()
                     socket = await desktops.enter_async_context(
-                        http.ws_connect(f"{base}/api/operator/ws", origin=base))
+                        http.ws_connect(f"{base}/api/operator/ws", origin=base)
+                    )
                     desktops.push_async_callback(socket.close)
                     # Read like a browser does (which also answers the server's pings).
                     reader = asyncio.create_task(_read_all(socket))
@@ -376,12 +423,24 @@ async def dialer_step(rig: DialerRig, rate: float, seconds: float, talk_s: float
     app[CALL_CENTER].bridge_latencies.clear()
     app[DESK_HUB].pop_latencies.clear()
     callees = iter(rig.callees[n % len(rig.callees)] for n in range(10**9))
-    step.placed = await _at_rate(rate, seconds, lambda: calls.append(asyncio.create_task(
-        placer.place(tenant_id=rig.tenant_id, dial_string=f"PJSIP/{HUMAN_NUMBER}@trunk",
-                     options=DialOptions(ring_timeout_s=15, amd=False), who=next(callees)))))
+    step.placed = await _at_rate(
+        rate,
+        seconds,
+        lambda: calls.append(
+            asyncio.create_task(
+                placer.place(
+                    tenant_id=rig.tenant_id,
+                    dial_string=f"PJSIP/{HUMAN_NUMBER}@trunk",
+                    options=DialOptions(ring_timeout_s=15, amd=False),
+                    who=next(callees),
+                )
+            )
+        ),
+    )
     results = await asyncio.gather(*calls, return_exceptions=True)
-    step.failed = sum(1 for r in results if isinstance(r, BaseException)
-                      or str(r.outcome) != "answered")
+    step.failed = sum(
+        1 for r in results if isinstance(r, BaseException) or str(r.outcome) != "answered"
+    )
     step.answered = step.placed - step.failed
     # Drain: every call ends (conversation, or courtesy message) before rows are checked;
     # one still open after that counts as lost.
@@ -394,15 +453,17 @@ async def dialer_step(rig: DialerRig, rate: float, seconds: float, talk_s: float
     await asyncio.gather(pinger, workers, sampler, audio)
     rows = await pool.fetch(
         "select status, ended_at from call_attempts where tenant_id = $1 and created_at >= $2",
-        rig.tenant_id, started_at)
+        rig.tenant_id,
+        started_at,
+    )
     step.lost_rows = (step.placed - len(rows)) + sum(
-        1 for r in rows if r["ended_at"] is None or r["status"] in ("dialing", "unknown"))
+        1 for r in rows if r["ended_at"] is None or r["status"] in ("dialing", "unknown")
+    )
     step.bridge_ms = [1000 * s for s in app[CALL_CENTER].bridge_latencies]
     app[CALL_CENTER].bridge_latencies.clear()
     step.pop_ms = [1000 * s for s in app[DESK_HUB].pop_latencies]
     app[DESK_HUB].pop_latencies.clear()
-    step.statuses = dict(Counter(
-        r["status"] + ("" if r["ended_at"] else " (open)") for r in rows))
+    step.statuses = dict(Counter(r["status"] + ("" if r["ended_at"] else " (open)") for r in rows))
     return step
 
 
@@ -411,15 +472,21 @@ async def _measured(step_coro: Awaitable[Step], meter: CpuMeter) -> Step:
     step = await step_coro
     cpu = meter.percent(before, meter.sample())
     step.dialer_cpu_pct, step.asterisk_cpu_pct, step.sipp_cpu_pct = (
-        cpu["dialer"], cpu["asterisk"], cpu["sipp"])
+        cpu["dialer"],
+        cpu["asterisk"],
+        cpu["sipp"],
+    )
     return step
 
 
 def bottleneck(step: Step) -> str:
     """The process nearest a full core (each is single-threaded where it counts), or the
     machine when together they use both cores."""
-    loads = {"the dialer": step.dialer_cpu_pct, "Asterisk": step.asterisk_cpu_pct,
-             "sipp": step.sipp_cpu_pct}
+    loads = {
+        "the dialer": step.dialer_cpu_pct,
+        "Asterisk": step.asterisk_cpu_pct,
+        "sipp": step.sipp_cpu_pct,
+    }
     name, load = max(loads.items(), key=lambda kv: kv[1])
     total = sum(loads.values())
     if total >= 170:
@@ -427,8 +494,14 @@ def bottleneck(step: Step) -> str:
     return f"{name} ({load:.0f} % of a core)"
 
 
-async def run_bench(settings: Settings, rates: list[float], seconds: float, hold_s: float,
-                    talk_s: float, endpoints: list[str]) -> dict[str, Any]:
+async def run_bench(
+    settings: Settings,
+    rates: list[float],
+    seconds: float,
+    hold_s: float,
+    talk_s: float,
+    endpoints: list[str],
+) -> dict[str, Any]:
     """Start the rig, step each loop's rate up until a step fails, return the figures."""
     started = deploy("asterisk.sh", "start", "90")
     if started.returncode != 0:
@@ -449,7 +522,8 @@ async def run_bench(settings: Settings, rates: list[float], seconds: float, hold
                 for rate in rates:
                     if loop == "bare":
                         step = await _measured(
-                            bare_step(bare_ami, rig.app[ARI], rate, seconds, hold_s), meter)
+                            bare_step(bare_ami, rig.app[ARI], rate, seconds, hold_s), meter
+                        )
                     else:
                         step = await _measured(dialer_step(rig, rate, seconds, talk_s), meter)
                     report["steps"].append(step.summary())
@@ -468,20 +542,27 @@ async def run_bench(settings: Settings, rates: list[float], seconds: float, hold
 
 
 def print_table(report: dict[str, Any]) -> None:
-    print(f"{'loop':7} {'cps':>6} {'placed':>7} {'fail':>5} {'lost':>5} {'concur':>7}"
-          f" {'rtt50':>7} {'rtt99':>7} {'brg50':>7} {'brg99':>7} {'dialer%':>8}"
-          f" {'ast%':>6} {'sipp%':>6} {'pop50':>7} {'pop99':>7} {'rtp2way':>7}  ok")
+    print(
+        f"{'loop':7} {'cps':>6} {'placed':>7} {'fail':>5} {'lost':>5} {'concur':>7}"
+        f" {'rtt50':>7} {'rtt99':>7} {'brg50':>7} {'brg99':>7} {'dialer%':>8}"
+        f" {'ast%':>6} {'sipp%':>6} {'pop50':>7} {'pop99':>7} {'rtp2way':>7}  ok"
+    )
     for s in report["steps"]:
-        print(f"{s['loop']:7} {s['achieved_cps']:6.1f} {s['placed']:7d} {s['failed']:5d}"
-              f" {s['lost_rows']:5d} {s['max_concurrent']:7d} {s['ami_rtt_p50_ms']:7.2f}"
-              f" {s['ami_rtt_p99_ms']:7.2f} {s['answer_to_bridge_p50_ms']:7.2f}"
-              f" {s['answer_to_bridge_p99_ms']:7.2f} {s['dialer_cpu_pct']:8.1f}"
-              f" {s['asterisk_cpu_pct']:6.1f} {s['sipp_cpu_pct']:6.1f}"
-              f" {s['bridge_to_pop_p50_ms']:7.2f} {s['bridge_to_pop_p99_ms']:7.2f}"
-              f" {s['max_audio_both_ways']:7d}  {s['passed']}")
+        print(
+            f"{s['loop']:7} {s['achieved_cps']:6.1f} {s['placed']:7d} {s['failed']:5d}"
+            f" {s['lost_rows']:5d} {s['max_concurrent']:7d} {s['ami_rtt_p50_ms']:7.2f}"
+            f" {s['ami_rtt_p99_ms']:7.2f} {s['answer_to_bridge_p50_ms']:7.2f}"
+            f" {s['answer_to_bridge_p99_ms']:7.2f} {s['dialer_cpu_pct']:8.1f}"
+            f" {s['asterisk_cpu_pct']:6.1f} {s['sipp_cpu_pct']:6.1f}"
+            f" {s['bridge_to_pop_p50_ms']:7.2f} {s['bridge_to_pop_p99_ms']:7.2f}"
+            f" {s['max_audio_both_ways']:7d}  {s['passed']}"
+        )
     for loop in ("bare", "dialer"):
         gave = report.get(f"{loop}_gave_way")
-        limit = (f"gave way at {gave['rate']:g}/s: {gave['bottleneck']}" if gave
-                 else "held every step")
-        print(f"{loop}: sustained {report[f'{loop}_sustained_cps']:g} calls/s,"
-              f" {report[f'{loop}_max_concurrent']} concurrent; {limit}")
+        limit = (
+            f"gave way at {gave['rate']:g}/s: {gave['bottleneck']}" if gave else "held every step"
+        )
+        print(
+            f"{loop}: sustained {report[f'{loop}_sustained_cps']:g} calls/s,"
+            f" {report[f'{loop}_max_concurrent']} concurrent; {limit}"
+        )

@@ -70,17 +70,22 @@ WARD_TABLES = ("persons", "tax_bills", "installments", "phones", "installment_pl
 
 
 def spread(seconds: list[float]) -> dict[str, float]:
-    return {"min": round(min(seconds), 3), "median": round(statistics.median(seconds), 3),
-            "max": round(max(seconds), 3)}
+    return {
+        "min": round(min(seconds), 3),
+        "median": round(statistics.median(seconds), 3),
+        "max": round(max(seconds), 3),
+    }
 
 
-async def run(settings: Settings, people: int, repeat: int = 1,
-              now: datetime | None = None) -> dict[str, Any]:
+async def run(
+    settings: Settings, people: int, repeat: int = 1, now: datetime | None = None
+) -> dict[str, Any]:
     pool = await batch_pool(settings.database_url)
     try:
         code = f"bench_plan_{time.time_ns()}"
         tenant = await pool.fetchval(
-            "insert into tenants (code, name) values ($1, 'bench') returning id", code)
+            "insert into tenants (code, name) values ($1, 'bench') returning id", code
+        )
         try:
             started = time.perf_counter()
             async with pool.acquire() as conn:
@@ -91,7 +96,9 @@ async def run(settings: Settings, people: int, repeat: int = 1,
             built = time.perf_counter() - started
             user = await pool.fetchval(
                 "insert into users (tenant_id, login_id, display_name, role, password_hash)"
-                " values ($1, 'bench', 'bench', 'supervisor', 'x') returning id", tenant)
+                " values ($1, 'bench', 'bench', 'supervisor', 'x') returning id",
+                tenant,
+            )
             now = now or datetime.now(TOKYO)
             previewed: list[float] = []
             planned: list[float] = []
@@ -103,7 +110,11 @@ async def run(settings: Settings, people: int, repeat: int = 1,
                 for n in range(repeat):
                     campaign = await conn.fetchval(
                         "insert into campaigns (tenant_id, name, created_by)"
-                        " values ($1, $2, $3) returning id", tenant, f"bench {n}", user)
+                        " values ($1, $2, $3) returning id",
+                        tenant,
+                        f"bench {n}",
+                        user,
+                    )
                     started = time.perf_counter()
                     written = await plan(conn, tenant, campaign, Scope(), now)
                     planned.append(time.perf_counter() - started)
@@ -112,16 +123,23 @@ async def run(settings: Settings, people: int, repeat: int = 1,
                 claimed = await _claims(conn, campaign, now, repeat)
         finally:
             await pool.execute("delete from tenants where id = $1", tenant)
-        return {"people": people, "build_s": round(built, 2),
-                "preview_s": spread(previewed), "plan_s": spread(planned),
-                "claim_s": spread(claimed),
-                "runs": repeat, "load_avg_1m": round(os.getloadavg()[0], 2), **counts.as_dict()}
+        return {
+            "people": people,
+            "build_s": round(built, 2),
+            "preview_s": spread(previewed),
+            "plan_s": spread(planned),
+            "claim_s": spread(claimed),
+            "runs": repeat,
+            "load_avg_1m": round(os.getloadavg()[0], 2),
+            **counts.as_dict(),
+        }
     finally:
         await pool.close()
 
 
-async def _claims(conn: asyncpg.Connection, campaign: UUID, now: datetime, repeat: int
-                  ) -> list[float]:
+async def _claims(
+    conn: asyncpg.Connection, campaign: UUID, now: datetime, repeat: int
+) -> list[float]:
     """Seconds per claim of CLAIM_BATCH targets of the planned campaign, set running (not
     through the lifecycle: this bench has no dialer to start)."""
     await conn.execute("update campaigns set status = 'running' where id = $1", campaign)

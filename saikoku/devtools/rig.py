@@ -14,7 +14,10 @@ def deploy(script: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Run deploy/<script> with arguments; the caller checks the return code."""
     return subprocess.run(
         ["bash", str(ROOT / "deploy" / script), *args],
-        capture_output=True, text=True, cwd=ROOT, check=False,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
     )
 
 
@@ -30,8 +33,13 @@ class SippPhone:
 
     def start(self) -> None:
         started = deploy(
-            "sipp.sh", "start", self.name, self.scenario, str(self.port),
-            str(self.media_port), str(self.control_port),
+            "sipp.sh",
+            "start",
+            self.name,
+            self.scenario,
+            str(self.port),
+            str(self.media_port),
+            str(self.control_port),
         )
         if started.returncode != 0:
             raise RuntimeError(f"sipp {self.name}: {started.stderr.strip()}")

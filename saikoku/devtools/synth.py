@@ -43,8 +43,8 @@ from saikoku.devtools.synth_data import Nationality, Reading
 
 __all__ = ["write_synthetic_ward"]
 
-CHUNK_PEOPLE = 10_000       # people per independently seeded chunk (fixes the output)
-MAX_PEOPLE = 99_999_999     # numbers below are built from 8-digit person codes
+CHUNK_PEOPLE = 10_000  # people per independently seeded chunk (fixes the output)
+MAX_PEOPLE = 99_999_999  # numbers below are built from 8-digit person codes
 
 T = TypeVar("T")
 Cells = dict[str, str]
@@ -54,8 +54,15 @@ Cells = dict[str, str]
 # Public entry point
 # ---------------------------------------------------------------------------------------
 
-def write_synthetic_ward(people: int, seed: int, out_dir: Path, *, encoding: str = "utf-8",
-                         as_of: date = date(2026, 11, 1)) -> dict[str, int]:
+
+def write_synthetic_ward(
+    people: int,
+    seed: int,
+    out_dir: Path,
+    *,
+    encoding: str = "utf-8",
+    as_of: date = date(2026, 11, 1),
+) -> dict[str, int]:
     """Write one CSV per entity of spec.ENTITIES into out_dir (file name = f"{entity.ja}.csv"
     i.e. 宛名.csv, 電話番号.csv, 課税.csv, 期別.csv, 収納.csv, 分納誓約.csv, 口座振替.csv, 法人.csv,
     納税管理人等.csv, 経過記録.csv), headers = the Japanese column names (Column.ja) in spec order,
@@ -68,15 +75,17 @@ def write_synthetic_ward(people: int, seed: int, out_dir: Path, *, encoding: str
         raise ValueError(f"people must be between 0 and {MAX_PEOPLE}, not {people}")
     out_dir.mkdir(parents=True, exist_ok=True)
     newline = "\r\n" if codec == "cp932" else "\n"
-    jobs = [_Job(seed, as_of, codec, start, min(start + CHUNK_PEOPLE, people))
-            for start in range(0, people, CHUNK_PEOPLE)]
+    jobs = [
+        _Job(seed, as_of, codec, start, min(start + CHUNK_PEOPLE, people))
+        for start in range(0, people, CHUNK_PEOPLE)
+    ]
     counts = {entity.key: 0 for entity in ENTITIES}
     with ExitStack() as stack:
         files: dict[str, BinaryIO] = {}
         for entity in ENTITIES:
             handle = stack.enter_context((out_dir / f"{entity.ja}.csv").open("wb"))
             handle.write(_header(entity, newline).encode(codec))
-            handle.flush()   # empty buffers before workers are forked: none to copy
+            handle.flush()  # empty buffers before workers are forked: none to copy
             files[entity.key] = handle
         for chunk in _rendered(jobs):
             for key, (payload, rows) in chunk.items():
@@ -105,16 +114,17 @@ def _header(entity: Entity, newline: str) -> str:
 # Chunks: the unit of randomness and of parallel work
 # ---------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Job:
     seed: int
     as_of: date
     codec: str
-    start: int   # first person index of the chunk
-    stop: int    # one past the last
+    start: int  # first person index of the chunk
+    stop: int  # one past the last
 
 
-Chunk = dict[str, tuple[bytes, int]]   # entity key → (encoded rows, row count)
+Chunk = dict[str, tuple[bytes, int]]  # entity key → (encoded rows, row count)
 
 
 def _worker_count(jobs: Sequence[_Job]) -> int:
@@ -160,8 +170,7 @@ def _render_rows(job: _Job) -> Chunk:
         size = min(ward.household_size(), job.stop - index)  # households never span chunks
         ward.household(index, size)
         index += size
-    return {key: (table.text().encode(job.codec), table.rows)
-            for key, table in tables.items()}
+    return {key: (table.text().encode(job.codec), table.rows) for key, table in tables.items()}
 
 
 class _Table:
@@ -211,6 +220,7 @@ class _Table:
 # Small precomputed pools and text forms
 # ---------------------------------------------------------------------------------------
 
+
 class _Dice:
     """The draws we need, cheaply: random.Random's randint and choice go through
     _randbelow (about 1 µs a draw); int(random() * n) is ten times faster, and its bias
@@ -238,8 +248,7 @@ class _Dice:
 def _weighted(items: Sequence[T], weights: Sequence[int]) -> tuple[T, ...]:
     """A table holding each item as many times as its weight: a uniform pick from it is a
     weighted pick, without the bisection random.choices does on every call."""
-    return tuple(item for item, weight in zip(items, weights, strict=True)
-                 for _ in range(weight))
+    return tuple(item for item, weight in zip(items, weights, strict=True) for _ in range(weight))
 
 
 def _halfwidth_table() -> dict[int, str]:
@@ -275,8 +284,12 @@ def _date_forms(ordinal: int) -> tuple[str, str, str, str]:
     era = next(era for start, era in _ERAS if ordinal >= start)  # before 昭和: never made
     year = day.year - era.year_before
     era_year = "元" if year == 1 else str(year)
-    return (day.isoformat(), f"{era.name}{era_year}年{day.month}月{day.day}日",
-            f"{era.letter}{year}.{day.month}.{day.day}", f"{day.year}/{day.month}/{day.day}")
+    return (
+        day.isoformat(),
+        f"{era.name}{era_year}年{day.month}月{day.day}日",
+        f"{era.letter}{year}.{day.month}.{day.day}",
+        f"{day.year}/{day.month}/{day.day}",
+    )
 
 
 @cache
@@ -334,9 +347,10 @@ YEAR = 365
 
 ADDRESS_TOWNS = tuple(f"{town}{chome}" for town in data.TOWNS for chome in data.CHOME)
 # one postal code per town (as Japan Post assigns them), in a fictional-looking range
-TOWN_POSTAL = tuple(f"190-{data.TOWNS.index(town) + 11:04d}"
-                    for town in data.TOWNS for _ in data.CHOME)
-POSTAL_FORMS = _weighted((0, 1, 2), (85, 10, 5))   # 190-0012, 1900012, 〒190-0012
+TOWN_POSTAL = tuple(
+    f"190-{data.TOWNS.index(town) + 11:04d}" for town in data.TOWNS for _ in data.CHOME
+)
+POSTAL_FORMS = _weighted((0, 1, 2), (85, 10, 5))  # 190-0012, 1900012, 〒190-0012
 BIRTH_FORMS = _weighted((ISO, ERA, ERA_SHORT), (75, 20, 5))
 OTHER_DATE_FORMS = _weighted((ISO, SLASH, ERA), (88, 7, 5))
 YEAR_FORMS = _weighted((0, 1, 2), (85, 10, 5))
@@ -346,9 +360,8 @@ FOREIGN = _weighted(data.FOREIGN, data.FOREIGN_WEIGHTS)
 RESIDENT_TYPES = _weighted(("住民税", "特別区民税・都民税", "個人住民税"), (75, 20, 5))
 LIGHT_TYPES = _weighted(("軽自動車税", "軽自動車税(種別割)"), (80, 20))
 # Fiscal years owed, relative to the current one: mostly this year, some past years.
-YEAR_SETS = _weighted(((0,), (-1, 0), (-1,), (-2, -1, 0), (-2,), (-2, -1)),
-                      (70, 15, 7, 4, 2, 2))
-RESIDENT_DUE_MONTHS = ((0, 6), (0, 8), (0, 10), (1, 1))   # (years after the FY, month)
+YEAR_SETS = _weighted(((0,), (-1, 0), (-1,), (-2, -1, 0), (-2,), (-2, -1)), (70, 15, 7, 4, 2, 2))
+RESIDENT_DUE_MONTHS = ((0, 6), (0, 8), (0, 10), (1, 1))  # (years after the FY, month)
 LIGHT_DUE_MONTHS = ((0, 5),)
 PLAN_STATUS = _weighted(("履行中", "不履行", "完了"), (60, 30, 10))
 CONTACT_KINDS = _weighted(("電話", "訪問", "交渉", "文書"), (55, 15, 15, 15))
@@ -361,13 +374,14 @@ NUMBERS = tuple(str(number) for number in range(13))
 # The ward
 # ---------------------------------------------------------------------------------------
 
+
 @dataclass(slots=True)
 class _Member:
     name: str
-    kana: str            # full-width katakana, "サトウ　ハナコ"
-    family: Reading      # the family name alone, for relatives' names
+    kana: str  # full-width katakana, "サトウ　ハナコ"
+    family: Reading  # the family name alone, for relatives' names
     male: bool
-    birth: int           # date ordinal
+    birth: int  # date ordinal
     relation: str
 
 
@@ -386,9 +400,9 @@ class _Bill:
     light: bool
     year: int
     amount: int
-    key: Cells           # 税目区分, 年度, 通知書番号 as written, repeated verbatim in 期別, 収納
-    cells: Cells         # the 課税 row
-    owed: int = 0                  # overdue and unpaid, once the installments are drawn
+    key: Cells  # 税目区分, 年度, 通知書番号 as written, repeated verbatim in 期別, 収納
+    cells: Cells  # the 課税 row
+    owed: int = 0  # overdue and unpaid, once the installments are drawn
     unpaid_installments: int = 0
 
 
@@ -405,7 +419,7 @@ class _Ward:
         self.year_resident = fiscal if _due_date(fiscal, 6) < self.today else fiscal - 1
         self.year_light = fiscal if _due_date(fiscal, 5) < self.today else fiscal - 1
         self.current_years = frozenset((self.year_resident, self.year_light))
-        self.code = ""          # the current person's 8-digit code
+        self.code = ""  # the current person's 8-digit code
         self.receipt_seq = 0
         self.date_form, self.commas, self.triangle = ISO, False, False
 
@@ -468,8 +482,9 @@ class _Ward:
         chome = KANJI_NUMBERS[rng.between(1, 5)]
         return self.postal(code), f"{city}{chome}丁目{rng.between(1, 30)}-{rng.between(1, 20)}"
 
-    def name(self, nationality: Nationality | None, male: bool, family: Reading | None
-             ) -> tuple[str, str, Reading]:
+    def name(
+        self, nationality: Nationality | None, male: bool, family: Reading | None
+    ) -> tuple[str, str, Reading]:
         """(name, katakana reading, family name): "佐藤　花子", "サトウ　ハナコ"."""
         rng = self.rng
         if nationality is None:
@@ -480,8 +495,7 @@ class _Ward:
             surname = family or rng.pick(nationality.families)
             given = rng.pick(nationality.men if male else nationality.women)
             separator = "\u3000" if nationality.kanji else " "
-        return (f"{surname[0]}{separator}{given[0]}", f"{surname[1]}\u3000{given[1]}",
-                surname)
+        return (f"{surname[0]}{separator}{given[0]}", f"{surname[1]}\u3000{given[1]}", surname)
 
     def phone_digits(self, mobile: bool) -> tuple[str, str, str]:
         rng = self.rng
@@ -508,14 +522,14 @@ class _Ward:
     def invalid_phone(self, parts: tuple[str, str, str]) -> str:
         kind = self.rng.below(5)
         if kind == 0:
-            return f"{parts[0]}-{parts[1][:3]}"                 # truncated
+            return f"{parts[0]}-{parts[1][:3]}"  # truncated
         if kind == 1:
-            return f"{parts[0]}-{parts[1][:2]}a{parts[1][3:]}-{parts[2]}"   # a letter
+            return f"{parts[0]}-{parts[1][:2]}a{parts[1][3:]}-{parts[2]}"  # a letter
         if kind == 2:
             return "000-0000-0000"
         if kind == 3:
-            return f"{parts[0]}-{parts[1]}-{parts[2]}9"         # one digit too many
-        return f"{parts[1]}-{parts[2]}"                         # no area code
+            return f"{parts[0]}-{parts[1]}-{parts[2]}9"  # one digit too many
+        return f"{parts[1]}-{parts[2]}"  # no area code
 
     # -- households and people -----------------------------------------------------------
 
@@ -628,29 +642,42 @@ class _Ward:
         if abroad and roll >= 0.05:
             arrived = max(member.birth + 16 * YEAR, self.today - rng.between(60, 20 * YEAR))
             arrived = min(arrived, self.today - 30)
-            cells.update(address_before=abroad, change_reason="国外転入",
-                         change_date=self.day_text(arrived))
+            cells.update(
+                address_before=abroad, change_reason="国外転入", change_date=self.day_text(arrived)
+            )
         elif roll < 0.05:  # moved away: letters now go to the new address
             postal, address = self.outside_address()
             left = max(arrived + 30, self.today - rng.between(20, 2 * YEAR))
-            cells.update(address_after=address, mailing_name=member.name,
-                         mailing_postal_code=postal, mailing_address=address,
-                         change_reason="転出", change_date=self.day_text(left))
+            cells.update(
+                address_after=address,
+                mailing_name=member.name,
+                mailing_postal_code=postal,
+                mailing_address=address,
+                change_reason="転出",
+                change_date=self.day_text(left),
+            )
         elif roll < 0.20:
-            cells.update(address_before=self.outside_address()[1], change_reason="転入",
-                         change_date=self.day_text(arrived))
+            cells.update(
+                address_before=self.outside_address()[1],
+                change_reason="転入",
+                change_date=self.day_text(arrived),
+            )
         elif roll < 0.27:
             moved = min(self.today - 10, arrived + rng.between(30, 10 * YEAR))
-            cells.update(address_before=self.ward_address()[1], change_reason="転居",
-                         change_date=self.day_text(moved))
+            cells.update(
+                address_before=self.ward_address()[1],
+                change_reason="転居",
+                change_date=self.day_text(moved),
+            )
             cells["address_set_on"] = self.day_text(moved)
         elif roll < 0.40:
             arrived = member.birth  # born in the ward
         cells["resident_since"] = self.day_text(arrived)
         cells.setdefault("address_set_on", cells["resident_since"])
         if deceased:
-            cells.update(change_reason="死亡",
-                         change_date=self.day_text(self.today - rng.between(10, YEAR)))
+            cells.update(
+                change_reason="死亡", change_date=self.day_text(self.today - rng.between(10, YEAR))
+            )
 
     def foreign_items(self, cells: Cells, nationality: Nationality, male: bool) -> str | None:
         """Residence-card items; returns the country they came from (None for special
@@ -660,9 +687,12 @@ class _Ward:
         if nationality.name == "韓国" and rng.random() < 0.5:
             status, periods = "特別永住者", ("",)
         letters = rng.pick(UPPER) + rng.pick(UPPER)
-        cells.update(foreign_registration_number=f"{letters}{rng.below(10**8):08d}",
-                     nationality=nationality.name, residence_status=status,
-                     period_of_stay=rng.pick(periods))
+        cells.update(
+            foreign_registration_number=f"{letters}{rng.below(10**8):08d}",
+            nationality=nationality.name,
+            residence_status=status,
+            period_of_stay=rng.pick(periods),
+        )
         if nationality.kanji and rng.random() < 0.3:
             given = rng.pick(data.MALE_NAMES if male else data.FEMALE_NAMES)[0]
             cells["alias"] = f"{rng.pick(data.ALIAS_SURNAMES)}\u3000{given}"
@@ -680,8 +710,9 @@ class _Ward:
             form = rng.pick(data.COMPANY_FORMS)
             cells["employer_name"] = form.format(rng.pick(data.COMPANY_CORES))
             inside = rng.random() < 0.6
-            cells["employer_address"] = (self.ward_address() if inside
-                                         else self.outside_address())[1]
+            cells["employer_address"] = (self.ward_address() if inside else self.outside_address())[
+                1
+            ]
             if rng.random() < 0.4:
                 cells["employer_phone"] = self.phone_text(self.phone_digits(mobile=False))
 
@@ -694,11 +725,15 @@ class _Ward:
         mobile_first = landline is None or rng.random() < 0.75
         lines = [mobile_first, not mobile_first] if roll > 0.90 else [mobile_first]
         for mobile in lines:
-            parts = self.phone_digits(mobile=True) if mobile else (
-                landline or self.phone_digits(mobile=False))
+            parts = (
+                self.phone_digits(mobile=True)
+                if mobile
+                else (landline or self.phone_digits(mobile=False))
+            )
             kind = "" if rng.random() < 0.25 else ("携帯" if mobile else "自宅")
-            self.t["phones"].add({"resident_number": resident, "phone": self.phone_text(parts),
-                                  "line_type": kind})
+            self.t["phones"].add(
+                {"resident_number": resident, "phone": self.phone_text(parts), "line_type": kind}
+            )
 
     # -- bills, installments and receipts --------------------------------------------------
 
@@ -711,8 +746,15 @@ class _Ward:
             base = math.exp(rng.uniform(math.log(30_000), math.log(600_000)))
             for offset in rng.pick(YEAR_SETS):
                 amount = int(base * rng.uniform(0.85, 1.15)) // 100 * 100
-                bills.append(self.bill(False, type_text, self.year_resident + offset, code,
-                                       min(max(amount, 30_000), 600_000)))
+                bills.append(
+                    self.bill(
+                        False,
+                        type_text,
+                        self.year_resident + offset,
+                        code,
+                        min(max(amount, 30_000), 600_000),
+                    )
+                )
         if roll > 0.895:
             type_text = rng.pick(LIGHT_TYPES)
             vehicle = self.vehicle(address)
@@ -731,7 +773,8 @@ class _Ward:
         applicable = year - 1 if not light and rng.random() < 0.03 else year
         key = {"tax_type": type_text, "fiscal_year": year_text, "notice_number": notice}
         cells = {
-            **key, "applicable_year": _year_forms(applicable)[form],
+            **key,
+            "applicable_year": _year_forms(applicable)[form],
             "tax_item": "種別割" if light else "個人住民税(普通徴収)",
             "annual_amount": self.yen(amount),
         }
@@ -752,7 +795,8 @@ class _Ward:
             chassis = f"{letters}{rng.between(10, 99)}-{rng.between(1, 9999999):07d}"
             plate = f"さいこく区 {kana} {rng.between(1, 9999)}"
         cells = {
-            "chassis_number": chassis, "vehicle_type": kind,
+            "chassis_number": chassis,
+            "vehicle_type": kind,
             "vehicle_name": rng.pick(data.VEHICLE_NAMES),
             "displacement": displacement + ("cc" if rng.random() < 0.1 else ""),
             "garage_location": address if rng.random() < 0.8 else "",
@@ -771,7 +815,7 @@ class _Ward:
         first = bill.amount - other * (count - 1)
         texts = {share: (self.yen(share), self.signed_yen(-share)) for share in (first, other)}
         overdue = bisect(dues, today - 1)
-        paid_up = int(overdue * rng.random() ** 1.5)    # leading installments paid in full
+        paid_up = int(overdue * rng.random() ** 1.5)  # leading installments paid in full
         partly_paid = paid_up + 1 if rng.random() < 0.15 else 0
         add = self.t["installments"].add
         form = self.date_form
@@ -779,8 +823,11 @@ class _Ward:
             share = first if number == 1 else other
             assessed, owed = texts[share]
             cells: Cells = {
-                **bill.key, "installment_no": NUMBERS[number], "assessed_amount": assessed,
-                "due_date": _date_forms(due)[form], "paid_amount": "0",
+                **bill.key,
+                "installment_no": NUMBERS[number],
+                "assessed_amount": assessed,
+                "due_date": _date_forms(due)[form],
+                "paid_amount": "0",
                 "over_under_amount": owed,
             }
             paid = 0
@@ -795,31 +842,41 @@ class _Ward:
                 bill.unpaid_installments += 1
             add(cells)
 
-    def pay_part(self, cells: Cells, bill: _Bill, number: int, due: int, paid: int,
-                 share: int) -> None:
+    def pay_part(
+        self, cells: Cells, bill: _Bill, number: int, due: int, paid: int, share: int
+    ) -> None:
         received = self.late_day(due)
         booked = self.receipt(bill, number, "本税", paid, received)
-        cells.update(paid_amount=str(paid), over_under_amount=self.signed_yen(paid - share),
-                     principal_received_on=self.day_text(received),
-                     principal_booked_on=self.day_text(booked))
+        cells.update(
+            paid_amount=str(paid),
+            over_under_amount=self.signed_yen(paid - share),
+            principal_received_on=self.day_text(received),
+            principal_booked_on=self.day_text(booked),
+        )
 
     def pay_in_full(self, cells: Cells, bill: _Bill, number: int, due: int, share: int) -> None:
         rng = self.rng
         received = self.late_day(due) if rng.random() < 0.4 else due - rng.between(0, 20)
-        if share >= 4000 and rng.random() < 0.05:   # paid in two goes
+        if share >= 4000 and rng.random() < 0.05:  # paid in two goes
             part = rng.between(1, share // 1000 - 1) * 1000
             self.receipt(bill, number, "本税", part, received - rng.between(1, 20))
             booked = self.receipt(bill, number, "本税", share - part, received)
         else:
             booked = self.receipt(bill, number, "本税", share, received)
-        cells.update(paid_amount=str(share), over_under_amount="0",
-                     principal_received_on=self.day_text(received),
-                     principal_booked_on=self.day_text(booked))
+        cells.update(
+            paid_amount=str(share),
+            over_under_amount="0",
+            principal_received_on=self.day_text(received),
+            principal_booked_on=self.day_text(booked),
+        )
         fee = _late_fee(share, received - due)
         if fee:
             paid = fee if rng.random() < 0.5 else 0
-            cells.update(late_fee_assessed=self.yen(fee), late_fee_paid=str(paid),
-                         late_fee_over_under=self.signed_yen(paid - fee))
+            cells.update(
+                late_fee_assessed=self.yen(fee),
+                late_fee_paid=str(paid),
+                late_fee_over_under=self.signed_yen(paid - fee),
+            )
             if paid:
                 on = max(received, min(received + rng.between(0, 30), self.today - 8))
                 booked = self.receipt(bill, number, "延滞金", paid, on)
@@ -839,10 +896,13 @@ class _Ward:
         rng = self.rng
         booked = max(received, min(received + rng.between(2, 6), self.today - 1))
         cells: Cells = {
-            **bill.key, "installment_no": NUMBERS[number], "receipt_kind": kind,
-            "received_on": self.day_text(received), "booked_on": self.day_text(booked),
+            **bill.key,
+            "installment_no": NUMBERS[number],
+            "receipt_kind": kind,
+            "received_on": self.day_text(received),
+            "booked_on": self.day_text(booked),
         }
-        if rng.random() < 0.004:   # booked wrong, reversed, booked again: the sum still holds
+        if rng.random() < 0.004:  # booked wrong, reversed, booked again: the sum still holds
             wrong = amount + rng.between(1, 9) * 1000
             self.receipt_row(cells, wrong)
             self.receipt_row(cells, -wrong)
@@ -851,8 +911,9 @@ class _Ward:
 
     def receipt_row(self, cells: Cells, amount: int) -> None:
         self.receipt_seq += 1
-        self.t["receipts"].add({**cells, "amount": str(amount),
-                                "receipt_number": f"{self.code}{self.receipt_seq:04d}"})
+        self.t["receipts"].add(
+            {**cells, "amount": str(amount), "receipt_number": f"{self.code}{self.receipt_seq:04d}"}
+        )
 
     # -- the rarer files -------------------------------------------------------------------
 
@@ -868,14 +929,22 @@ class _Ward:
         else:  # still running: started, not yet ended
             start = self.today - rng.between(30, months * 30 - 1)
         end = start + months * 30
-        terms = (f"毎月{'末日' if day == 28 and rng.random() < 0.5 else f'{day}日'}までに"
-                 f"{monthly:,}円を納付する。")
-        self.t["plans"].add({
-            "resident_number": resident, "plan_number": f"{code}{rng.between(1, 9)}",
-            "monthly_amount": self.yen(monthly), "day_of_month": str(day),
-            "start_date": self.day_text(start), "end_date": self.day_text(end),
-            "plan_status": status, "terms_text": terms,
-        })
+        terms = (
+            f"毎月{'末日' if day == 28 and rng.random() < 0.5 else f'{day}日'}までに"
+            f"{monthly:,}円を納付する。"
+        )
+        self.t["plans"].add(
+            {
+                "resident_number": resident,
+                "plan_number": f"{code}{rng.between(1, 9)}",
+                "monthly_amount": self.yen(monthly),
+                "day_of_month": str(day),
+                "start_date": self.day_text(start),
+                "end_date": self.day_text(end),
+                "plan_status": status,
+                "terms_text": terms,
+            }
+        )
 
     def account(self, resident: str, kana: str, bills: list[_Bill]) -> None:
         rng = self.rng
@@ -884,10 +953,13 @@ class _Ward:
         holder = kana.translate(HALFWIDTH) if rng.random() < 0.7 else kana
         start_year = bill.year - rng.between(0, 6)
         cells: Cells = {
-            "resident_number": resident, "tax_type": bill.key["tax_type"],
-            "auto_debit": ("有" if active else "無") if rng.random() < 0.85
+            "resident_number": resident,
+            "tax_type": bill.key["tax_type"],
+            "auto_debit": ("有" if active else "無")
+            if rng.random() < 0.85
             else ("1" if active else "0"),
-            "bank_name": rng.pick(data.BANKS), "branch_name": rng.pick(data.BRANCHES),
+            "bank_name": rng.pick(data.BANKS),
+            "branch_name": rng.pick(data.BRANCHES),
             "holder_name": holder,
             "start_fiscal_year": _year_forms(start_year)[rng.pick(YEAR_FORMS)],
             "start_installment": "1" if bill.light else str(rng.pick((1, 1, 1, 2, 3))),
@@ -895,7 +967,7 @@ class _Ward:
         if not active:
             cells["cancelled_on"] = self.day_text(self.today - rng.between(20, 3 * YEAR))
             cells["failure_reason"] = rng.pick(data.ACCOUNT_FAILURES)
-        elif rng.random() < 0.5:   # the debit failed: that is why the bill is overdue
+        elif rng.random() < 0.5:  # the debit failed: that is why the bill is overdue
             cells["failure_reason"] = "残高不足"
         self.t["accounts"].add(cells)
 
@@ -904,8 +976,11 @@ class _Ward:
         postal, address = self.ward_address()
         name = rng.pick(data.COMPANY_FORMS).format(rng.pick(data.COMPANY_CORES))
         cells: Cells = {
-            "resident_number": resident, "corporation_name": name, "postal_code": postal,
-            "address": address, "designation_number": f"7{code}",
+            "resident_number": resident,
+            "corporation_name": name,
+            "postal_code": postal,
+            "address": address,
+            "designation_number": f"7{code}",
         }
         if rng.random() < 0.8:
             cells["phone"] = self.phone_text(self.phone_digits(mobile=False))
@@ -919,11 +994,13 @@ class _Ward:
             shared = kind == "相続人" and member.family in JAPANESE_SURNAMES
             family = member.family if shared and rng.random() < 0.8 else None
             name = self.name(None, rng.random() < 0.5, family)[0]
-        postal, address = (self.ward_address() if rng.random() < 0.5
-                           else self.outside_address())
+        postal, address = self.ward_address() if rng.random() < 0.5 else self.outside_address()
         cells: Cells = {
-            "resident_number": resident, "agent_kind": kind, "agent_name": name,
-            "postal_code": postal, "address": address,
+            "resident_number": resident,
+            "agent_kind": kind,
+            "agent_name": name,
+            "postal_code": postal,
+            "address": address,
             "registered_on": self.day_text(self.today - rng.between(5, 2 * YEAR)),
         }
         if rng.random() < 0.8:
@@ -934,14 +1011,13 @@ class _Ward:
         rng = self.rng
         for _ in range(rng.pick((1, 1, 1, 2, 2, 3))):
             day = self.today - rng.between(1, 500)
-            while date.fromordinal(day).weekday() >= 5:   # the office works on weekdays
+            while date.fromordinal(day).weekday() >= 5:  # the office works on weekdays
                 day -= 1
             hour, minute = rng.between(9, 16), 5 * rng.below(12)
             kind = rng.pick(CONTACT_KINDS)
             self.t["history"].add(self.history_cells(resident, day, hour, minute, kind))
 
-    def history_cells(self, resident: str, day: int, hour: int, minute: int, kind: str
-                      ) -> Cells:
+    def history_cells(self, resident: str, day: int, hour: int, minute: int, kind: str) -> Cells:
         rng = self.rng
         forms = _date_forms(day)
         if rng.random() < 0.2:
@@ -949,8 +1025,11 @@ class _Ward:
         else:
             when = f"{forms[ISO]} {hour:02d}:{minute:02d}"
         cells: Cells = {
-            "resident_number": resident, "contacted_at": when, "contact_kind": kind,
-            "counterpart": "本人" if rng.random() < 0.7
+            "resident_number": resident,
+            "contacted_at": when,
+            "contact_kind": kind,
+            "counterpart": "本人"
+            if rng.random() < 0.7
             else rng.pick(data.RELATIVES_AS_COUNTERPART),
             "recorded_by": rng.pick(data.STAFF) if rng.random() < 0.6 else "",
         }

@@ -12,15 +12,23 @@ SERVICE_BACKOFF_CAP_S = 15.0
 
 def ami_config(s: Settings, *, backoff_cap_s: float = SERVICE_BACKOFF_CAP_S) -> AmiConfig:
     return AmiConfig(
-        host=s.ami_host, port=s.ami_port, username=s.ami_user,
-        secret=s.ami_secret.get_secret_value(), action_timeout_s=s.ami_action_timeout_s,
+        host=s.ami_host,
+        port=s.ami_port,
+        username=s.ami_user,
+        secret=s.ami_secret.get_secret_value(),
+        action_timeout_s=s.ami_action_timeout_s,
         backoff_cap_s=backoff_cap_s,
     )
 
 
-def ari_stream_config(s: Settings, *, app: str | None = None,
-                      backoff_cap_s: float = SERVICE_BACKOFF_CAP_S) -> AriStreamConfig:
+def ari_stream_config(
+    s: Settings, *, app: str | None = None, backoff_cap_s: float = SERVICE_BACKOFF_CAP_S
+) -> AriStreamConfig:
     """The ARI events socket of the service's Stasis app (or of `app`, e.g. a probe's)."""
-    return AriStreamConfig(ws_url=s.ari_ws_url, app=app or s.ari_app, user=s.ari_user,
-                           password=s.ari_password.get_secret_value(),
-                           backoff_cap_s=backoff_cap_s)
+    return AriStreamConfig(
+        ws_url=s.ari_ws_url,
+        app=app or s.ari_app,
+        user=s.ari_user,
+        password=s.ari_password.get_secret_value(),
+        backoff_cap_s=backoff_cap_s,
+    )

@@ -14,8 +14,9 @@ from saikoku.pbx.connect import ami_config, ari_stream_config
 async def wait_pbx_ready(settings: Settings, timeout_s: float) -> None:
     ami = AmiClient(ami_config(settings, backoff_cap_s=1.0))
     async with aiohttp.ClientSession() as session:
-        stream = AriEventStream(session, ari_stream_config(
-            settings, app=settings.ari_app + "-probe", backoff_cap_s=1.0))
+        stream = AriEventStream(
+            session, ari_stream_config(settings, app=settings.ari_app + "-probe", backoff_cap_s=1.0)
+        )
         ami.start()
         stream.start()
         try:

@@ -101,13 +101,24 @@ async def _ari(app: web.Application) -> AsyncIterator[None]:
 async def _call_handling(app: web.Application) -> AsyncIterator[None]:
     pool, ami, ari_events, settings = app[POOL], app[AMI], app[ARI_EVENTS], app[SETTINGS]
     center = CallCenter(pool, app[ARI], settings.ari_app)
-    center.recorder = Recorder(pool, app[ARI], RecordingPlaces(
-        settings.recordings_spool_dir, settings.recordings_dir,
-        timedelta(days=settings.recordings_retention_days)))
+    center.recorder = Recorder(
+        pool,
+        app[ARI],
+        RecordingPlaces(
+            settings.recordings_spool_dir,
+            settings.recordings_dir,
+            timedelta(days=settings.recordings_retention_days),
+        ),
+    )
     placer = CallPlacer(pool, ami, floor=center.floor, stasis_app=settings.ari_app)
     stasis = StasisApp(pool, app[ARI], center)
-    dialer = Dialer(pool, placer, center.floor, policy=app[CONTACT_POLICY],
-                    can_dial=lambda: ami.readiness.ready and ari_events.readiness.ready)
+    dialer = Dialer(
+        pool,
+        placer,
+        center.floor,
+        policy=app[CONTACT_POLICY],
+        can_dial=lambda: ami.readiness.ready and ari_events.readiness.ready,
+    )
     tasks: set[asyncio.Task[Any]] = set()
     spawn_supervised(
         tasks, "ami-events", lambda: consume_queue(ami.events, placer.handle_ami_event, "ami")
@@ -116,10 +127,12 @@ async def _call_handling(app: web.Application) -> AsyncIterator[None]:
         tasks, "ari-events", lambda: consume_queue(ari_events.events, stasis.handle, "ari")
     )
     spawn_supervised(tasks, "dialer", dialer.run)
-    spawn_supervised(tasks, "wrap-up-limit",
-                     lambda: _enforce_wrap_up_limit(center, settings.wrap_up_limit_s))
+    spawn_supervised(
+        tasks, "wrap-up-limit", lambda: _enforce_wrap_up_limit(center, settings.wrap_up_limit_s)
+    )
     ari_events.readiness.on_ready(
-        lambda: spawn_supervised(tasks, "sweep-orphans", _sweep_orphans(center)))
+        lambda: spawn_supervised(tasks, "sweep-orphans", _sweep_orphans(center))
+    )
     # Events sent while AMI was down are lost: settle what ended meanwhile on every reconnect.
     ami.readiness.on_ready(lambda: spawn_supervised(tasks, "reconcile", _reconcile(placer)))
     app[PLACER] = placer
@@ -181,7 +194,8 @@ def create_app(
     calling rules (windows, caps, spacing) — the rig's tests and the demo open the windows
     around the clock."""
     app = web.Application(
-        middlewares=[pages.security_headers, error_middleware, auth.session_middleware])
+        middlewares=[pages.security_headers, error_middleware, auth.session_middleware]
+    )
     app[SETTINGS] = settings
     if contact_policy is None and settings.calling_hours == "always":
         log.warning("calling_windows_open_around_the_clock", setting="SAIKOKU_CALLING_HOURS")

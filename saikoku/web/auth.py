@@ -35,12 +35,19 @@ def actor_of(request: web.Request) -> audit.Actor:
 
 
 async def _refuse(
-    request: web.Request, status: int, code: str, message: str, action: str,
+    request: web.Request,
+    status: int,
+    code: str,
+    message: str,
+    action: str,
     actor: audit.Actor | None = None,
 ) -> web.Response:
     if actor is not None:
         await audit.record(
-            request.app[POOL], actor, action, object_type="http",
+            request.app[POOL],
+            actor,
+            action,
+            object_type="http",
             object_id=f"{request.method} {request.path}",
         )
     log.info("request_refused", code=code, method=request.method, path=request.path)
@@ -59,14 +66,21 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
             request.app[POOL], token, timedelta(minutes=settings.session_idle_minutes)
         )
     if user is None:
-        return await _refuse(request, 401, "login_required", "ログインしてください。",
-                             "session_missing")
+        return await _refuse(
+            request, 401, "login_required", "ログインしてください。", "session_missing"
+        )
     request[USER] = user
     if request.method not in _SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not sent or not _same(sent, user.csrf_token):
-            return await _refuse(request, 403, "csrf", "画面を読み込み直してください。",
-                                 "csrf_rejected", actor_of(request))
+            return await _refuse(
+                request,
+                403,
+                "csrf",
+                "画面を読み込み直してください。",
+                "csrf_rejected",
+                actor_of(request),
+            )
     return await handler(request)
 
 
@@ -80,8 +94,14 @@ def require_role(*roles: str) -> Callable[[Handler], Handler]:
     def wrap(handler: Handler) -> Handler:
         async def checked(request: web.Request) -> web.StreamResponse:
             if request[USER].role not in roles:
-                return await _refuse(request, 403, "forbidden", "この操作の権限がありません。",
-                                     "forbidden", actor_of(request))
+                return await _refuse(
+                    request,
+                    403,
+                    "forbidden",
+                    "この操作の権限がありません。",
+                    "forbidden",
+                    actor_of(request),
+                )
             return await handler(request)
 
         return checked
@@ -107,15 +127,22 @@ async def login(request: web.Request) -> web.Response:
             return json_error(401, "bad_login", _BAD_LOGIN)
         actor = audit.Actor(user.tenant_id, user.user_id, login_id, request.remote)
         if user.locked or not good:
-            await accounts.count_failed_login(conn, user.user_id,
-                                              lock_after=settings.login_lock_after,
-                                              lock_minutes=settings.login_lock_minutes)
-            await audit.record(conn, actor, "login_failed",
-                               reason="locked" if user.locked else "bad_password")
+            await accounts.count_failed_login(
+                conn,
+                user.user_id,
+                lock_after=settings.login_lock_after,
+                lock_minutes=settings.login_lock_minutes,
+            )
+            await audit.record(
+                conn, actor, "login_failed", reason="locked" if user.locked else "bad_password"
+            )
             return json_error(401, "bad_login", _BAD_LOGIN)
         await accounts.clear_failed_logins(conn, user.user_id)
         token, csrf = await sessions.open_session(
-            conn, user.tenant_id, user.user_id, request.remote,
+            conn,
+            user.tenant_id,
+            user.user_id,
+            request.remote,
             timedelta(hours=settings.session_max_hours),
         )
         await audit.record(conn, actor, "login")
@@ -123,8 +150,12 @@ async def login(request: web.Request) -> web.Response:
         {"role": user.role, "display_name": user.display_name, "csrf_token": csrf}
     )
     response.set_cookie(
-        sessions.COOKIE, token, httponly=True, samesite="Strict",
-        secure=settings.web_cookie_secure, path="/",
+        sessions.COOKIE,
+        token,
+        httponly=True,
+        samesite="Strict",
+        secure=settings.web_cookie_secure,
+        path="/",
     )
     return response
 
@@ -141,7 +172,12 @@ async def logout(request: web.Request) -> web.Response:
 
 async def me(request: web.Request) -> web.Response:
     user = request[USER]
-    return web.json_response({
-        "login": user.login, "display_name": user.display_name, "role": user.role,
-        "csrf_token": user.csrf_token, "phone_endpoint": user.phone_endpoint,
-    })
+    return web.json_response(
+        {
+            "login": user.login,
+            "display_name": user.display_name,
+            "role": user.role,
+            "csrf_token": user.csrf_token,
+            "phone_endpoint": user.phone_endpoint,
+        }
+    )

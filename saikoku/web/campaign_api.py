@@ -37,16 +37,20 @@ class ScopeBody(BaseModel):
     contacted_within_days: int = Field(default=7, ge=0, le=365)
     # Plan only: the targets' order, e.g. ["age", "owed"] (see campaigns/planning.py).
     priority: list[Literal["owed", "age", "contacts"]] | None = Field(
-        default=None, min_length=1, max_length=3)
+        default=None, min_length=1, max_length=3
+    )
 
     def scope(self) -> Scope:
         return Scope(
             tax_types=tuple(self.tax_types),
             fiscal_years=tuple(self.fiscal_years) if self.fiscal_years else None,
-            delinquency_categories=(tuple(self.delinquency_categories)
-                                    if self.delinquency_categories else None),
-            min_owed=self.min_owed, max_owed=self.max_owed,
-            min_days_past_due=self.min_days_past_due, auto_debit=self.auto_debit,
+            delinquency_categories=(
+                tuple(self.delinquency_categories) if self.delinquency_categories else None
+            ),
+            min_owed=self.min_owed,
+            max_owed=self.max_owed,
+            min_days_past_due=self.min_days_past_due,
+            auto_debit=self.auto_debit,
             contacted_within_days=self.contacted_within_days,
         )
 
@@ -82,8 +86,9 @@ async def preview_scope(request: web.Request) -> web.Response:
 async def create_campaign(request: web.Request) -> web.Response:
     body = await parse_body(request, CreateBody)
     async with request.app[POOL].acquire() as conn:
-        campaign_id = await catalog.create_campaign(conn, actor_of(request), body.name,
-                                                    list(body.scope.tax_types))
+        campaign_id = await catalog.create_campaign(
+            conn, actor_of(request), body.name, list(body.scope.tax_types)
+        )
     return json_ok({"id": campaign_id, "status": "draft"}, status=201)
 
 
@@ -92,8 +97,15 @@ async def plan_campaign(request: web.Request) -> web.Response:
     body = await parse_body(request, ScopeBody)
     campaign_id = path_uuid(request, "campaign_id")
     async with request.app[POOL].acquire() as conn:
-        counts = await plan(conn, request[USER].tenant_id, campaign_id, body.scope(),
-                            datetime.now(TOKYO), body.priority, actor=actor_of(request))
+        counts = await plan(
+            conn,
+            request[USER].tenant_id,
+            campaign_id,
+            body.scope(),
+            datetime.now(TOKYO),
+            body.priority,
+            actor=actor_of(request),
+        )
     return json_ok(counts.as_dict())
 
 
@@ -103,15 +115,19 @@ async def change_status(request: web.Request) -> web.Response:
     campaign_id = path_uuid(request, "campaign_id")
     user = request[USER]
     async with request.app[POOL].acquire() as conn:
-        previous = await transition(conn, user.tenant_id, campaign_id, body.to,
-                                    changed_by=user.user_id, reason=body.reason)
+        previous = await transition(
+            conn, user.tenant_id, campaign_id, body.to, changed_by=user.user_id, reason=body.reason
+        )
     return json_ok({"id": campaign_id, "from": previous, "to": body.to})
 
 
 @require_role(*READERS)
 async def status_history(request: web.Request) -> web.Response:
-    return json_ok(await catalog.status_history(
-        request.app[POOL], request[USER].tenant_id, path_uuid(request, "campaign_id")))
+    return json_ok(
+        await catalog.status_history(
+            request.app[POOL], request[USER].tenant_id, path_uuid(request, "campaign_id")
+        )
+    )
 
 
 PACING_ADMINS = ("pbx_admin", "admin")
@@ -119,8 +135,9 @@ PACING_ADMINS = ("pbx_admin", "admin")
 
 @require_role(*PACING_ADMINS, "supervisor")
 async def get_pacing(request: web.Request) -> web.Response:
-    knobs = await stored.campaign_knobs(request.app[POOL], request[USER].tenant_id,
-                                        path_uuid(request, "campaign_id"))
+    knobs = await stored.campaign_knobs(
+        request.app[POOL], request[USER].tenant_id, path_uuid(request, "campaign_id")
+    )
     return json_ok(knobs.model_dump())
 
 
@@ -135,15 +152,19 @@ async def set_pacing(request: web.Request) -> web.Response:
     except (ValueError, TypeError):
         raise BadRequest("the body must be a JSON object of knobs") from None
     async with request.app[POOL].acquire() as conn:
-        await stored.replace_knobs(conn, user.tenant_id, campaign_id, knobs,
-                                   changed_by=user.user_id)
+        await stored.replace_knobs(
+            conn, user.tenant_id, campaign_id, knobs, changed_by=user.user_id
+        )
     return json_ok(knobs.model_dump())
 
 
 @require_role(*PACING_ADMINS, "supervisor", "auditor")
 async def pacing_history(request: web.Request) -> web.Response:
-    return json_ok(await stored.knob_changes(request.app[POOL], request[USER].tenant_id,
-                                             path_uuid(request, "campaign_id")))
+    return json_ok(
+        await stored.knob_changes(
+            request.app[POOL], request[USER].tenant_id, path_uuid(request, "campaign_id")
+        )
+    )
 
 
 def add_routes(app: web.Application) -> None:

@@ -34,14 +34,17 @@ class DeskHub:
         center.on_change = self.on_change
         center.on_bridged = self.on_bridged
 
-    async def attach(self, user_id: UUID, login: str, ws: web.WebSocketResponse,
-                     actor: audit.Actor) -> None:
+    async def attach(
+        self, user_id: UUID, login: str, ws: web.WebSocketResponse, actor: audit.Actor
+    ) -> None:
         self._sockets[user_id].add(ws)
         self._logins[user_id] = login
         operator = self._center.desk.get(user_id)
         await self._send(ws, self._state_message(operator))
-        if operator is not None and operator.state in (OperatorState.TALKING,
-                                                       OperatorState.WRAP_UP):
+        if operator is not None and operator.state in (
+            OperatorState.TALKING,
+            OperatorState.WRAP_UP,
+        ):
             card = await self._card(operator, actor, reason="desktop reconnected")
             if card is not None:
                 await self._send(ws, {"type": "screen_pop", "card": card})
@@ -50,13 +53,15 @@ class DeskHub:
         self._sockets[user_id].discard(ws)
 
     async def on_change(self, change: Change) -> None:
-        await self._broadcast(change.user_id, self._state_message(
-            self._center.desk.get(change.user_id)))
+        await self._broadcast(
+            change.user_id, self._state_message(self._center.desk.get(change.user_id))
+        )
 
     async def on_bridged(self, operator: Operator, attempt_id: UUID) -> None:
         bridged_at = time.perf_counter()
-        actor = audit.Actor(operator.tenant_id, operator.user_id,
-                            self._logins.get(operator.user_id))
+        actor = audit.Actor(
+            operator.tenant_id, operator.user_id, self._logins.get(operator.user_id)
+        )
         card = await self._card(operator, actor, reason="screen-pop on connect")
         if card is None:
             return
@@ -64,8 +69,9 @@ class DeskHub:
         if sent:
             self.pop_latencies.append(time.perf_counter() - bridged_at)
 
-    async def _card(self, operator: Operator, actor: audit.Actor,
-                    reason: str) -> dict[str, Any] | None:
+    async def _card(
+        self, operator: Operator, actor: audit.Actor, reason: str
+    ) -> dict[str, Any] | None:
         attempt_id = operator.last_attempt_id
         if attempt_id is None:
             return None
@@ -76,9 +82,12 @@ class DeskHub:
     def _state_message(operator: Operator | None) -> dict[str, Any]:
         if operator is None:
             return {"type": "state", "state": "offline"}
-        return {"type": "state", "state": operator.state.value,
-                "attempt_id": str(operator.last_attempt_id) if operator.last_attempt_id else None,
-                "for_s": round(time.monotonic() - operator.since, 1)}
+        return {
+            "type": "state",
+            "state": operator.state.value,
+            "attempt_id": str(operator.last_attempt_id) if operator.last_attempt_id else None,
+            "for_s": round(time.monotonic() - operator.since, 1),
+        }
 
     async def _broadcast(self, user_id: UUID, message: dict[str, Any]) -> int:
         sockets = list(self._sockets.get(user_id, ()))
@@ -95,8 +104,9 @@ class DeskHub:
         except (ConnectionError, RuntimeError):
             return False
 
-    async def serve(self, request: web.Request, user_id: UUID, login: str,
-                    actor: audit.Actor) -> web.WebSocketResponse:
+    async def serve(
+        self, request: web.Request, user_id: UUID, login: str, actor: audit.Actor
+    ) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(heartbeat=20)
         await ws.prepare(request)
         await self.attach(user_id, login, ws, actor)

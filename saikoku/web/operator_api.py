@@ -23,16 +23,18 @@ class ReadyBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ready: bool
-    reason: str | None = Field(default=None, max_length=100)   # why paused (休憩, 研修…)
+    reason: str | None = Field(default=None, max_length=100)  # why paused (休憩, 研修…)
 
 
 def _state(request: web.Request) -> web.Response:
     operator = request.app[CALL_CENTER].desk.get(request[USER].user_id)
-    return json_ok({
-        "state": operator.state.value if operator else "offline",
-        "phone_endpoint": request[USER].phone_endpoint,
-        "attempt_id": operator.last_attempt_id if operator else None,
-    })
+    return json_ok(
+        {
+            "state": operator.state.value if operator else "offline",
+            "phone_endpoint": request[USER].phone_endpoint,
+            "attempt_id": operator.last_attempt_id if operator else None,
+        }
+    )
 
 
 @require_role("operator")
@@ -44,8 +46,9 @@ async def get_state(request: web.Request) -> web.Response:
 async def sign_in(request: web.Request) -> web.Response:
     user = request[USER]
     if not user.phone_endpoint:
-        raise Conflict("電話機が割り当てられていません。管理者に連絡してください。",
-                       code="no_phone")
+        raise Conflict(
+            "電話機が割り当てられていません。管理者に連絡してください。", code="no_phone"
+        )
     await request.app[CALL_CENTER].sign_in(user.user_id, user.tenant_id, user.phone_endpoint)
     return _state(request)
 
@@ -55,9 +58,13 @@ async def set_ready(request: web.Request) -> web.Response:
     body = await parse_body(request, ReadyBody)
     center, user = request.app[CALL_CENTER], request[USER]
     operator = center.desk.get(user.user_id)
-    if (body.ready and operator is not None and operator.state is OperatorState.WRAP_UP
-            and operator.last_attempt_id is not None
-            and not await outcomes.has_outcome(request.app[POOL], operator.last_attempt_id)):
+    if (
+        body.ready
+        and operator is not None
+        and operator.state is OperatorState.WRAP_UP
+        and operator.last_attempt_id is not None
+        and not await outcomes.has_outcome(request.app[POOL], operator.last_attempt_id)
+    ):
         raise Conflict("応対結果を保存してください。", code="outcome_missing")
     await center.set_ready(user.user_id, body.ready, reason=body.reason)
     return _state(request)
@@ -70,8 +77,7 @@ async def desktop_socket(request: web.Request) -> web.StreamResponse:
     if origin is not None and origin != f"{request.scheme}://{request.host}":
         raise Forbidden("forbidden origin", code="origin")
     user = request[USER]
-    return await request.app[DESK_HUB].serve(request, user.user_id, user.login,
-                                             actor_of(request))
+    return await request.app[DESK_HUB].serve(request, user.user_id, user.login, actor_of(request))
 
 
 @require_role("operator")
@@ -82,8 +88,9 @@ async def person_card(request: web.Request) -> web.Response:
     operator = request.app[CALL_CENTER].desk.get(user.user_id)
     attempt_id = operator.last_attempt_id if operator else None
     async with request.app[POOL].acquire() as conn:
-        card = await open_card_on_call(conn, actor_of(request), person_id, attempt_id,
-                                       reason="opened on desktop")
+        card = await open_card_on_call(
+            conn, actor_of(request), person_id, attempt_id, reason="opened on desktop"
+        )
     return json_ok(card)
 
 

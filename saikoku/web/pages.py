@@ -14,7 +14,7 @@ STATIC = Path(__file__).with_name("static")
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; media-src 'self';"
-                               " frame-ancestors 'none'; form-action 'self'",
+    " frame-ancestors 'none'; form-action 'self'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",

@@ -18,8 +18,9 @@ async def play(request: web.Request) -> web.StreamResponse:
     attempt_id = path_uuid(request, "attempt_id")
     async with request.app[POOL].acquire() as conn:
         path = await playback.open_for_playback(conn, actor_of(request), attempt_id)
-    return web.FileResponse(path, headers={"Content-Type": "audio/wav",
-                                           "Cache-Control": "no-store"})
+    return web.FileResponse(
+        path, headers={"Content-Type": "audio/wav", "Cache-Control": "no-store"}
+    )
 
 
 @require_role(*LISTENERS)

@@ -23,9 +23,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def json_ok(value: Any, status: int = 200) -> web.Response:
-    return web.json_response(
-        text=json.dumps(value, ensure_ascii=False, default=str), status=status
-    )
+    return web.json_response(text=json.dumps(value, ensure_ascii=False, default=str), status=status)
 
 
 def json_error(status: int, code: str, message: str, **extra: Any) -> web.Response:
@@ -49,8 +47,13 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except SaikokuError as exc:
         if exc.http_status < 500:
             return json_error(exc.http_status, exc.code, str(exc))
-        log.warning("request_failed", code=exc.code, method=request.method, path=request.path,
-                    error=str(exc))
+        log.warning(
+            "request_failed",
+            code=exc.code,
+            method=request.method,
+            path=request.path,
+            error=str(exc),
+        )
         return json_error(exc.http_status, exc.code, exc.public_message)
 
 
@@ -68,7 +71,11 @@ async def parse_body(request: web.Request, model: type[M]) -> M:
         raw = await request.json() if request.can_read_body else {}
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise InvalidBody([{"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
-                           for e in exc.errors(include_input=False)]) from None
+        raise InvalidBody(
+            [
+                {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
+                for e in exc.errors(include_input=False)
+            ]
+        ) from None
     except ValueError:
         raise BadRequest("the body is not JSON") from None

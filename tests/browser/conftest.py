@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.pbx.conftest import asterisk, debtors, operator_phones, service  # noqa: F401
+from tests.web.conftest import tenant_code, web_client  # noqa: F401
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -29,8 +29,13 @@ async def new_attempt(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> uuid.UUID:
 )
 @pytest.mark.parametrize("hangup_first", [False, True], ids=["result_first", "hangup_first"])
 async def test_status_is_the_same_whichever_report_comes_first(
-    pool: asyncpg.Pool, tenant_id: uuid.UUID, outcome: OriginateOutcome, reason: int,
-    cause: int, expected: str, hangup_first: bool,
+    pool: asyncpg.Pool,
+    tenant_id: uuid.UUID,
+    outcome: OriginateOutcome,
+    reason: int,
+    cause: int,
+    expected: str,
+    hangup_first: bool,
 ) -> None:
     attempt_id = await new_attempt(pool, tenant_id)
     result = OriginateResult(attempt_id, outcome, reason=reason, detail="Failure")
@@ -74,7 +79,9 @@ async def test_unknown_result_leaves_row_dialing_for_reconciliation(
 @pytest.mark.parametrize(
     ("cause", "answered", "expected"),
     [
-        (17, False, "busy"), (19, False, "no_answer"), (None, False, "unknown"),
+        (17, False, "busy"),
+        (19, False, "no_answer"),
+        (None, False, "unknown"),
         (16, True, "answered"),
     ],
 )
@@ -113,7 +120,8 @@ async def test_failed_originate_with_a_live_channel_stays_open_until_its_hangup(
 ) -> None:
     attempt_id = await new_attempt(pool, tenant_id)
     await attempts.record_originate_result(
-        pool, OriginateResult(attempt_id, OriginateOutcome.FAILED, reason=0, detail="Failure"),
+        pool,
+        OriginateResult(attempt_id, OriginateOutcome.FAILED, reason=0, detail="Failure"),
         hangup_due=True,
     )
     row = await attempts.fetch(pool, attempt_id)

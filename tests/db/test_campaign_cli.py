@@ -21,16 +21,22 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> object:
 
 
 async def test_create_preview_plan_and_run_a_campaign(
-    pool: asyncpg.Pool, tenant_id: uuid.UUID, tmp_path: Path, migrated_database: str,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    pool: asyncpg.Pool,
+    tenant_id: uuid.UUID,
+    tmp_path: Path,
+    migrated_database: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("SAIKOKU_DATABASE_URL", migrated_database)
     assert (await import_files(pool, tenant_id, small_export(tmp_path), imported_by="t")).ok
     code = await pool.fetchval("select code from tenants where id = $1", tenant_id)
     await pool.execute(
         "insert into users (tenant_id, login_id, display_name, role, password_hash)"
-        " values ($1, 'suzuki', '鈴木', 'supervisor', 'x')", tenant_id,
+        " values ($1, 'suzuki', '鈴木', 'supervisor', 'x')",
+        tenant_id,
     )
+
     # The commands run their own event loop: call them off this one.
     async def cli(*args: str) -> object:
         return await asyncio.to_thread(run_cli, capsys, *args)
@@ -39,11 +45,11 @@ async def test_create_preview_plan_and_run_a_campaign(
     campaign = created["campaign_id"]  # type: ignore[index]
     counts = await cli("campaign", "preview", "--tenant", code, "--min-days-past-due", "0")
     assert counts["to_call"] == 1 and counts["letters"] == 1  # type: ignore[index]
-    planned = await cli("campaign", "plan", campaign, "--tenant", code,
-                        "--min-days-past-due", "0")
+    planned = await cli("campaign", "plan", campaign, "--tenant", code, "--min-days-past-due", "0")
     assert planned["to_call"] == 1  # type: ignore[index]
-    moved = await cli("campaign", "transition", campaign, "ready", "--tenant", code,
-                      "--by", "suzuki")
+    moved = await cli(
+        "campaign", "transition", campaign, "ready", "--tenant", code, "--by", "suzuki"
+    )
     assert moved == {"campaign_id": campaign, "from": "draft", "to": "ready"}
     listed = await cli("campaign", "list", "--tenant", code)
     assert [(c["status"], c["targets"]) for c in listed] == [  # type: ignore[union-attr]

@@ -19,8 +19,23 @@ from tests.db.test_import import table_counts
 
 cells = st.one_of(
     st.text(max_size=12),
-    st.sampled_from(["", "1001", "令和8年2月30日", "S60.4.12", "ｻﾄｳ", "０９０－１２３４－５６７８",
-                     "\"", "a,b", "x\ny", "死亡", "男", "-1", "１２０,０００"]),
+    st.sampled_from(
+        [
+            "",
+            "1001",
+            "令和8年2月30日",
+            "S60.4.12",
+            "ｻﾄｳ",
+            "０９０－１２３４－５６７８",
+            '"',
+            "a,b",
+            "x\ny",
+            "死亡",
+            "男",
+            "-1",
+            "１２０,０００",
+        ]
+    ),
 )
 rows = st.lists(st.lists(cells, min_size=0, max_size=10), max_size=6)
 
@@ -34,15 +49,26 @@ def render(header: list[str], body: list[list[str]], encoding: str, cut: int) ->
     return data[: len(data) - cut] if cut else data
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(
-    persons=rows, phones=rows, encoding=st.sampled_from(["utf-8", "cp932"]),
-    cut=st.integers(min_value=0, max_value=5), garbage=st.binary(max_size=8),
+    persons=rows,
+    phones=rows,
+    encoding=st.sampled_from(["utf-8", "cp932"]),
+    cut=st.integers(min_value=0, max_value=5),
+    garbage=st.binary(max_size=8),
 )
 async def test_malformed_input_never_crashes_and_never_half_imports(
-    pool: asyncpg.Pool, tenant_id: uuid.UUID, persons: list[list[str]],
-    phones: list[list[str]], encoding: str, cut: int, garbage: bytes,
+    pool: asyncpg.Pool,
+    tenant_id: uuid.UUID,
+    persons: list[list[str]],
+    phones: list[list[str]],
+    encoding: str,
+    cut: int,
+    garbage: bytes,
 ) -> None:
     with TemporaryDirectory() as folder:
         person_file = Path(folder) / "宛名.csv"
@@ -50,8 +76,7 @@ async def test_malformed_input_never_crashes_and_never_half_imports(
         person_file.write_bytes(render(PERSONS_HEADER, persons, encoding, cut) + garbage)
         phone_file.write_bytes(render(PHONES_HEADER, phones, encoding, 0))
         before = await table_counts(pool, tenant_id)
-        result = await import_files(pool, tenant_id, [person_file, phone_file],
-                                    imported_by="fuzz")
+        result = await import_files(pool, tenant_id, [person_file, phone_file], imported_by="fuzz")
         after = await table_counts(pool, tenant_id)
     if not result.ok:
         assert after == before

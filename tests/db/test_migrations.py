@@ -23,9 +23,12 @@ async def test_failed_migration_rolls_back_and_is_not_recorded(migrated_database
         with pytest.raises(asyncpg.exceptions.DivisionByZeroError):
             await migrate.upgrade(conn, [*migrate.bundled_migrations(), broken])
         assert await conn.fetchval("select to_regclass('saikoku.half_done')") is None
-        assert await conn.fetchval(
-            "select count(*) from saikoku.schema_migrations where version = '9000'"
-        ) == 0
+        assert (
+            await conn.fetchval(
+                "select count(*) from saikoku.schema_migrations where version = '9000'"
+            )
+            == 0
+        )
     finally:
         await conn.close()
 
@@ -85,7 +88,8 @@ async def test_every_foreign_key_has_an_index_its_checks_can_use(pool: asyncpg.P
     # A reference to tenants alone is checked once per erased tenant (one DELETE per table),
     # not once per row: those may scan.
     missing = [
-        f"{k['tbl']}.{k['conname']} ({', '.join(k['cols'])})" for k in keys
+        f"{k['tbl']}.{k['conname']} ({', '.join(k['cols'])})"
+        for k in keys
         if list(k["cols"]) != ["tenant_id"]
         and not any(serves(i, list(k["cols"])) for i in indexes if i["tbl"] == k["tbl"])
     ]

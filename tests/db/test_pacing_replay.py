@@ -33,10 +33,14 @@ async def test_replay_restores_the_rolling_abandon_rate(
 ) -> None:
     owner = await pool.fetchval(
         "insert into users (tenant_id, login_id, display_name, role, password_hash)"
-        " values ($1, 'sv', 'sv', 'supervisor', 'x') returning id", tenant_id)
+        " values ($1, 'sv', 'sv', 'supervisor', 'x') returning id",
+        tenant_id,
+    )
     campaign = await pool.fetchval(
         "insert into campaigns (tenant_id, name, created_by) values ($1, 'c', $2) returning id",
-        tenant_id, owner)
+        tenant_id,
+        owner,
+    )
     now = await pool.fetchval("select now()")
 
     async def attempt(age_h: float, status: str, *, machine: bool = False) -> None:
@@ -48,8 +52,14 @@ async def test_replay_restores_the_rolling_abandon_rate(
             " answered_at, stasis_at, connected_at, ended_at, amd_status)"
             " values ($1, $2, 'x', $3, $4::timestamptz, $5, $5, $6,"
             " $4::timestamptz + interval '3 minutes', $7)",
-            tenant_id, campaign, status, placed, answered, connected,
-            "MACHINE" if machine else None)
+            tenant_id,
+            campaign,
+            status,
+            placed,
+            answered,
+            connected,
+            "MACHINE" if machine else None,
+        )
 
     for n in range(48):
         await attempt((n + 1) / 2, "connected")
@@ -57,7 +67,7 @@ async def test_replay_restores_the_rolling_abandon_rate(
     await attempt(2, "abandoned")
     await attempt(3, "answered", machine=True)
     await attempt(4, "busy")
-    await attempt(30, "abandoned")          # older than a day: outside the rule's window
+    await attempt(30, "abandoned")  # older than a day: outside the rule's window
     recorder = Recorder()
     async with pool.acquire() as conn:
         # 51: the connected call placed exactly 24 h ago is out of the window too
@@ -66,5 +76,12 @@ async def test_replay_restores_the_rolling_abandon_rate(
     times = [e.at for e in recorder.events]
     assert times == sorted(times) and max(times) <= 10_000.0
     kinds = {type(e).__name__ for e in recorder.events}
-    assert kinds == {"CallPlaced", "LiveAnswered", "CallConnected", "TalkEnded",
-                     "CallAbandoned", "MachineAnswered", "CallUnanswered"}
+    assert kinds == {
+        "CallPlaced",
+        "LiveAnswered",
+        "CallConnected",
+        "TalkEnded",
+        "CallAbandoned",
+        "MachineAnswered",
+        "CallUnanswered",
+    }

@@ -22,11 +22,14 @@ NOW = datetime(2026, 11, 26, 10, 0, tzinfo=TOKYO)
 async def draft_campaign(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> uuid.UUID:
     user_id = await pool.fetchval(
         "insert into users (tenant_id, login_id, display_name, role, password_hash)"
-        " values ($1, 'sv1', '監督者', 'supervisor', 'x') returning id", tenant_id,
+        " values ($1, 'sv1', '監督者', 'supervisor', 'x') returning id",
+        tenant_id,
     )
     campaign_id: uuid.UUID = await pool.fetchval(
         "insert into campaigns (tenant_id, name, created_by) values ($1, 'R8 現年', $2)"
-        " returning id", tenant_id, user_id,
+        " returning id",
+        tenant_id,
+        user_id,
     )
     return campaign_id
 
@@ -40,8 +43,11 @@ async def test_preview_counts_callers_letters_and_reasons(
         # 1001 owes resident tax and has a phone; 1002 owes but its only number is invalid;
         # 1003 is marked deceased.
         assert counts.as_dict() == {
-            "candidates": 3, "to_call": 1, "letters": 1,
-            "excluded": {"no_call_deceased": 1}, "segments": {"resident/current": 1},
+            "candidates": 3,
+            "to_call": 1,
+            "letters": 1,
+            "excluded": {"no_call_deceased": 1},
+            "segments": {"resident/current": 1},
         }
         only_vehicle = await preview(conn, tenant_id, Scope(tax_types=("light_vehicle",)), NOW)
         assert only_vehicle.to_call == 0 and only_vehicle.excluded["settled"] == 1
@@ -57,7 +63,8 @@ async def test_plan_writes_targets_of_a_draft_campaign_only(
         assert summary.to_call == 1
         rows = await conn.fetch(
             "select p.resident_number, t.state from campaign_targets t"
-            " join persons p on p.id = t.person_id where t.campaign_id = $1", campaign_id,
+            " join persons p on p.id = t.person_id where t.campaign_id = $1",
+            campaign_id,
         )
         assert [tuple(r) for r in rows] == [("1001", "pending")]
         await conn.execute("update campaigns set status = 'running' where id = $1", campaign_id)
@@ -69,13 +76,19 @@ async def test_plan_writes_targets_of_a_draft_campaign_only(
 LOCKED_PERSONS = "select count(*) from persons where tenant_id = $1 and xmax <> 0"
 
 
-async def planned(conn: asyncpg.Connection, tenant_id: uuid.UUID, campaign_id: uuid.UUID
-                  ) -> list[str]:
+async def planned(
+    conn: asyncpg.Connection, tenant_id: uuid.UUID, campaign_id: uuid.UUID
+) -> list[str]:
     await plan(conn, tenant_id, campaign_id, Scope(), NOW)
     assert await conn.fetchval("show session_replication_role") == "origin"
-    return [r["resident_number"] for r in await conn.fetch(
-        "select p.resident_number from campaign_targets t join persons p on p.id = t.person_id"
-        " where t.campaign_id = $1", campaign_id)]
+    return [
+        r["resident_number"]
+        for r in await conn.fetch(
+            "select p.resident_number from campaign_targets t join persons p on p.id = t.person_id"
+            " where t.campaign_id = $1",
+            campaign_id,
+        )
+    ]
 
 
 async def test_plan_writes_without_checking_each_person_where_it_may(

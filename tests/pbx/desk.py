@@ -25,8 +25,9 @@ class Desk:
         self.http, self.base, self.csrf = http, base, csrf
 
     async def post(self, path: str, body: Any = None) -> dict[str, Any]:
-        async with self.http.post(self.base + path, json=body or {},
-                                  headers={"X-CSRF-Token": self.csrf}) as response:
+        async with self.http.post(
+            self.base + path, json=body or {}, headers={"X-CSRF-Token": self.csrf}
+        ) as response:
             data: dict[str, Any] = await response.json()
             assert response.status == 200, data
             return data
@@ -41,9 +42,14 @@ class Desk:
 
     async def save_outcome(self, disposition: str = "third_party") -> None:
         attempt_id = (await self.status())["attempt_id"]
-        await self.post("/api/operator/outcome", {
-            "attempt_id": attempt_id, "disposition": disposition,
-            "conversation_log": "テスト通話（家族が応答）"})
+        await self.post(
+            "/api/operator/outcome",
+            {
+                "attempt_id": attempt_id,
+                "disposition": disposition,
+                "conversation_log": "テスト通話（家族が応答）",
+            },
+        )
 
     async def wait_state(self, state: str, timeout_s: float = 10.0) -> None:
         async with asyncio.timeout(timeout_s):
@@ -56,7 +62,7 @@ class Desk:
             state = await self.state()
             if state == "talking":
                 await asyncio.sleep(talk_s)
-                with contextlib.suppress(AssertionError):   # the caller may have left
+                with contextlib.suppress(AssertionError):  # the caller may have left
                     await self.post("/api/operator/hang-up")
             elif state == "wrap_up":
                 await asyncio.sleep(wrap_s)
@@ -68,27 +74,34 @@ class Desk:
 
 @contextlib.asynccontextmanager
 async def signed_in(
-    service: web.Application, tenant_id: uuid.UUID, login: str, endpoint: str,
+    service: web.Application,
+    tenant_id: uuid.UUID,
+    login: str,
+    endpoint: str,
     base: str | None = None,
 ) -> AsyncIterator[tuple[uuid.UUID, Desk]]:
     """An operator account with this desk phone, logged in over HTTP (to the in-process
     service, or to another service process at `base`); signed out after."""
     pool: asyncpg.Pool = service[POOL]
-    await pool.execute("update users set phone_endpoint = null where phone_endpoint = $1",
-                       endpoint)
+    await pool.execute("update users set phone_endpoint = null where phone_endpoint = $1", endpoint)
     await wait_endpoint(service, endpoint, "online")
     code = await pool.fetchval("select code from tenants where id = $1", tenant_id)
     user_id = await pool.fetchval(
         "insert into users (tenant_id, login_id, display_name, role, password_hash,"
         " phone_endpoint) values ($1, $2, 'オペレーター', 'operator', $3, $4)"
         " on conflict (tenant_id, login_id) do update set phone_endpoint = excluded.phone_endpoint"
-        " returning id", tenant_id, login, hash_password(PASSWORD), endpoint,
+        " returning id",
+        tenant_id,
+        login,
+        hash_password(PASSWORD),
+        endpoint,
     )
     # unsafe=True: keep cookies from an IP-address host (127.0.0.1), as browsers do.
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
         base = base or service[BASE_URL]
-        async with http.post(base + "/api/login", json={
-                "tenant": code, "login": login, "password": PASSWORD}) as response:
+        async with http.post(
+            base + "/api/login", json={"tenant": code, "login": login, "password": PASSWORD}
+        ) as response:
             assert response.status == 200
             desk = Desk(http, base, (await response.json())["csrf_token"])
         try:

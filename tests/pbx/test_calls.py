@@ -18,15 +18,22 @@ from tests.pbx.conftest import wait_trunk
 
 
 async def call(
-    app: web.Application, tenant_id: uuid.UUID, number: str, *, ring_timeout_s: float = 10.0,
-    amd: bool = True, message_on_machine: bool = False,
+    app: web.Application,
+    tenant_id: uuid.UUID,
+    number: str,
+    *,
+    ring_timeout_s: float = 10.0,
+    amd: bool = True,
+    message_on_machine: bool = False,
 ) -> tuple[Attempt, float]:
     """Place one call to the sipp carrier and wait until its attempt row is closed."""
     started = time.monotonic()
     result = await app[PLACER].place(
-        tenant_id=tenant_id, dial_string=f"PJSIP/{number}@trunk",
-        options=DialOptions(ring_timeout_s=ring_timeout_s, amd=amd,
-                            message_on_machine=message_on_machine),
+        tenant_id=tenant_id,
+        dial_string=f"PJSIP/{number}@trunk",
+        options=DialOptions(
+            ring_timeout_s=ring_timeout_s, amd=amd, message_on_machine=message_on_machine
+        ),
     )
     pool: asyncpg.Pool = app[POOL]
     async with asyncio.timeout(ring_timeout_s + 30):
@@ -43,7 +50,7 @@ async def test_person_answers_and_reaches_stasis_with_amd_human(
     service: web.Application, tenant_id: uuid.UUID
 ) -> None:
     row, _ = await call(service, tenant_id, "0312340010")
-    assert row.status == "abandoned"    # no operator is signed in
+    assert row.status == "abandoned"  # no operator is signed in
     assert row.originate_reason == 4
     assert row.amd_status == "HUMAN"
     assert row.stasis_at is not None and row.answered_at is not None
@@ -66,7 +73,8 @@ async def test_machine_hears_the_office_message_when_the_campaign_says_so(
     row, _ = await call(service, tenant_id, "0312340041", message_on_machine=True)
     assert (row.status, row.amd_status, row.hangup_cause) == ("answered", "MACHINE", 16)
     kinds = await service[POOL].fetch(
-        "select kind from call_attempt_events where attempt_id = $1", row.id)
+        "select kind from call_attempt_events where attempt_id = $1", row.id
+    )
     assert "machine_message" in {k["kind"] for k in kinds}
     # The message (several seconds of speech) played before our hang-up; without the policy
     # the machine is released at once.
@@ -80,7 +88,7 @@ async def test_amd_off_goes_straight_to_stasis(
     service: web.Application, tenant_id: uuid.UUID
 ) -> None:
     row, _ = await call(service, tenant_id, "0312340018", amd=False)
-    assert row.status == "abandoned"    # a person, as far as the dialer knows; nobody free
+    assert row.status == "abandoned"  # a person, as far as the dialer knows; nobody free
     assert row.amd_status is None
     assert row.stasis_at is not None
 
@@ -137,8 +145,12 @@ async def test_unreachable_trunk_fails_at_once_with_the_cause(
 async def test_concurrent_calls_are_each_correlated(
     service: web.Application, tenant_id: uuid.UUID
 ) -> None:
-    numbers = {"0312340132": "busy", "0312340210": "abandoned", "0312340332": "busy",
-               "0312340419": "abandoned"}
+    numbers = {
+        "0312340132": "busy",
+        "0312340210": "abandoned",
+        "0312340332": "busy",
+        "0312340419": "abandoned",
+    }
     rows = await asyncio.gather(*(call(service, tenant_id, n) for n in numbers))
     for (number, expected), (row, _) in zip(numbers.items(), rows, strict=True):
         assert row.status == expected, number

@@ -93,25 +93,47 @@ class FakeAmi:
                 queue_originate(action, writer)
                 finish_originate(action, writer, response="Success", reason="4")
         elif name == "coreshowchannels":
-            writer.write(frame(Response="Success", ActionID=aid, EventList="start",
-                               Message="Channels will follow"))
+            writer.write(
+                frame(
+                    Response="Success",
+                    ActionID=aid,
+                    EventList="start",
+                    Message="Channels will follow",
+                )
+            )
             writer.write(frame(Event="CoreShowChannel", ActionID=aid, Uniqueid="live-1"))
-            writer.write(frame(Event="CoreShowChannelsComplete", ActionID=aid, EventList="Complete",
-                               ListItems="1"))
+            writer.write(
+                frame(
+                    Event="CoreShowChannelsComplete",
+                    ActionID=aid,
+                    EventList="Complete",
+                    ListItems="1",
+                )
+            )
 
 
 def queue_originate(action: Headers, writer: asyncio.StreamWriter) -> None:
-    writer.write(frame(Response="Success", ActionID=action["actionid"],
-                       Message="Originate successfully queued"))
+    writer.write(
+        frame(
+            Response="Success", ActionID=action["actionid"], Message="Originate successfully queued"
+        )
+    )
 
 
 def finish_originate(
     action: Headers, writer: asyncio.StreamWriter, *, response: str, reason: str
 ) -> None:
-    writer.write(frame(Event="OriginateResponse", Privilege="call,all",
-                       ActionID=action["actionid"], Response=response,
-                       Channel=action.get("channel", ""), Reason=reason,
-                       Uniqueid=action.get("channelid", "")))
+    writer.write(
+        frame(
+            Event="OriginateResponse",
+            Privilege="call,all",
+            ActionID=action["actionid"],
+            Response=response,
+            Channel=action.get("channel", ""),
+            Reason=reason,
+            Uniqueid=action.get("channelid", ""),
+        )
+    )
 
 
 def send_event(writer: asyncio.StreamWriter, **headers: str) -> None:

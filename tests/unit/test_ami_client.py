@@ -20,9 +20,16 @@ async def fake() -> AsyncIterator[FakeAmi]:
 
 def client_for(fake: FakeAmi, **overrides: float | str) -> AmiClient:
     config = dict(
-        host="127.0.0.1", port=fake.port, username="saikoku", secret=fake.secret,
-        action_timeout_s=1.0, connect_timeout_s=1.0, heartbeat_interval_s=0.2,
-        backoff_base_s=0.05, backoff_cap_s=0.2, originate_margin_s=0.5,
+        host="127.0.0.1",
+        port=fake.port,
+        username="saikoku",
+        secret=fake.secret,
+        action_timeout_s=1.0,
+        connect_timeout_s=1.0,
+        heartbeat_interval_s=0.2,
+        backoff_base_s=0.05,
+        backoff_cap_s=0.2,
+        originate_margin_s=0.5,
     )
     config.update(overrides)
     return AmiClient(AmiConfig(**config))  # type: ignore[arg-type]
@@ -30,8 +37,10 @@ def client_for(fake: FakeAmi, **overrides: float | str) -> AmiClient:
 
 def request(ring_timeout_s: float = 1.0) -> OriginateRequest:
     return OriginateRequest(
-        attempt_id=uuid.uuid4(), channel="PJSIP/0312345678@trunk",
-        context="saikoku-outbound", ring_timeout_s=ring_timeout_s,
+        attempt_id=uuid.uuid4(),
+        channel="PJSIP/0312345678@trunk",
+        context="saikoku-outbound",
+        ring_timeout_s=ring_timeout_s,
     )
 
 
@@ -95,8 +104,9 @@ async def test_missing_originate_response_turns_unknown_at_the_deadline(fake: Fa
     await ami.close()
 
 
-@pytest.mark.parametrize("answer", [queue_originate, lambda action, writer: None],
-                         ids=["queued", "unanswered"])
+@pytest.mark.parametrize(
+    "answer", [queue_originate, lambda action, writer: None], ids=["queued", "unanswered"]
+)
 async def test_originate_in_flight_at_disconnect_is_unknown_and_never_resent(
     fake: FakeAmi, answer: Callable[[dict[str, str], asyncio.StreamWriter], None]
 ) -> None:

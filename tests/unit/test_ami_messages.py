@@ -81,8 +81,11 @@ def test_missing_originate_response_is_unknown() -> None:
 
 def test_originate_action_is_async_and_carries_the_attempt_everywhere() -> None:
     action = OriginateRequest(
-        attempt_id=ATTEMPT, channel="PJSIP/0312345678@trunk", context="saikoku-outbound",
-        ring_timeout_s=20, variables={"SAIKOKU_AMD": "on"},
+        attempt_id=ATTEMPT,
+        channel="PJSIP/0312345678@trunk",
+        context="saikoku-outbound",
+        ring_timeout_s=20,
+        variables={"SAIKOKU_AMD": "on"},
     ).to_action()
     assert action["Async"] == "true"
     assert action["ActionID"] == action["ChannelId"] == str(ATTEMPT)

@@ -12,13 +12,23 @@ from ari_bridge.events import ChannelDestroyed, StasisStart, UnhandledEvent, par
 from ari_bridge.stream import AriEventStream, AriStreamConfig
 from saikoku.core.errors import AriError, NotReadyError
 
-CHANNEL = {"id": "a-1", "name": "PJSIP/trunk-0001", "state": "Up",
-           "caller": {"number": "0312345678", "name": ""}}
+CHANNEL = {
+    "id": "a-1",
+    "name": "PJSIP/trunk-0001",
+    "state": "Up",
+    "caller": {"number": "0312345678", "name": ""},
+}
 
 
 def test_stasis_start_carries_args_and_hides_number_from_repr() -> None:
-    event = parse_event({"type": "StasisStart", "timestamp": "t", "channel": CHANNEL,
-                         "args": ["outbound", "uuid", "HUMAN", "HUMAN-1-1"]})
+    event = parse_event(
+        {
+            "type": "StasisStart",
+            "timestamp": "t",
+            "channel": CHANNEL,
+            "args": ["outbound", "uuid", "HUMAN", "HUMAN-1-1"],
+        }
+    )
     assert isinstance(event, StasisStart)
     assert event.args == ("outbound", "uuid", "HUMAN", "HUMAN-1-1")
     assert event.channel.caller_number == "0312345678"
@@ -26,8 +36,15 @@ def test_stasis_start_carries_args_and_hides_number_from_repr() -> None:
 
 
 def test_channel_destroyed_has_cause() -> None:
-    event = parse_event({"type": "ChannelDestroyed", "timestamp": "t", "channel": CHANNEL,
-                         "cause": 17, "cause_txt": "User busy"})
+    event = parse_event(
+        {
+            "type": "ChannelDestroyed",
+            "timestamp": "t",
+            "channel": CHANNEL,
+            "cause": 17,
+            "cause_txt": "User busy",
+        }
+    )
     assert isinstance(event, ChannelDestroyed)
     assert (event.cause, event.cause_text) == (17, "User busy")
 
@@ -58,8 +75,16 @@ async def ari_server() -> AsyncIterator[tuple[TestServer, dict[str, object]]]:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         state["sockets"].append(ws)  # type: ignore[attr-defined]
-        await ws.send_str(json.dumps({"type": "StasisStart", "timestamp": "t",
-                                      "channel": CHANNEL, "args": ["outbound", "x"]}))
+        await ws.send_str(
+            json.dumps(
+                {
+                    "type": "StasisStart",
+                    "timestamp": "t",
+                    "channel": CHANNEL,
+                    "args": ["outbound", "x"],
+                }
+            )
+        )
         async for _ in ws:
             pass
         return ws
@@ -102,10 +127,18 @@ async def test_event_stream_reconnects_after_close(ari_server: AriServer) -> Non
     server, state = ari_server
     url = str(server.make_url("/ari/events")).replace("http", "ws", 1)
     async with aiohttp.ClientSession() as session:
-        stream = AriEventStream(session, AriStreamConfig(
-            ws_url=url, app="saikoku", user="u", password="p",
-            backoff_base_s=0.05, backoff_cap_s=0.1, heartbeat_s=0.5,
-        ))
+        stream = AriEventStream(
+            session,
+            AriStreamConfig(
+                ws_url=url,
+                app="saikoku",
+                user="u",
+                password="p",
+                backoff_base_s=0.05,
+                backoff_cap_s=0.1,
+                heartbeat_s=0.5,
+            ),
+        )
         stream.start()
         await stream.readiness.wait_ready(2)
         first = await asyncio.wait_for(stream.events.get(), 2)

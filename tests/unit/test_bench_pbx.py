@@ -19,8 +19,7 @@ Objects found: 2
 
 
 def test_counts_per_channel_received_then_sent() -> None:
-    assert rtp_counts(CHANNELSTATS) == {"trunk-0000002a": (212, 198),
-                                        "trunk-0000002b": (40, 0)}
+    assert rtp_counts(CHANNELSTATS) == {"trunk-0000002a": (212, 198), "trunk-0000002b": (40, 0)}
 
 
 def test_no_channels() -> None:

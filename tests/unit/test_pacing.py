@@ -90,7 +90,7 @@ def test_governor_budget_from_the_rolling_rate() -> None:
 def test_an_excess_today_is_spread_over_what_is_left_of_the_window() -> None:
     governor = Governor(target_pct=2.5, cap_pct=3.0)
     rate = AbandonRate()
-    for t in range(1000):                       # yesterday: 1,000 answers, none abandoned
+    for t in range(1000):  # yesterday: 1,000 answers, none abandoned
         rate.live(2000 + t * 28.0)
     today = 24 * 3600.0
     for t in range(100):
@@ -98,7 +98,7 @@ def test_an_excess_today_is_spread_over_what_is_left_of_the_window() -> None:
     now = today + 1000.0
     for _ in range(4):
         rate.abandoned(now)
-    assert rate.counts(now) == (4, 1100)   # 0.4 % over 24 h…
+    assert rate.counts(now) == (4, 1100)  # 0.4 % over 24 h…
     assert rate.session_counts(now) == (4, 100) and rate.session_age(now) == 1000.0
     # …but 4 % today. With seven hours to go it is made up for slowly, still predictive;
     spread = governor.budget(rate, now, closes_in_s=7 * 3600)
@@ -107,7 +107,7 @@ def test_an_excess_today_is_spread_over_what_is_left_of_the_window() -> None:
     hour = governor.budget(rate, now, closes_in_s=3600)
     assert hour is not None and hour < spread
     assert governor.budget(rate, now, closes_in_s=600) is None
-    assert rate.session_counts(now + 7 * 3600) == (0, 0)   # a new session
+    assert rate.session_counts(now + 7 * 3600) == (0, 0)  # a new session
     assert rate.session_age(now + 7 * 3600) == 0.0
 
 

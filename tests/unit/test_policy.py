@@ -26,17 +26,17 @@ def at(text: str) -> datetime:
 @pytest.mark.parametrize(
     ("day", "expected"),
     [
-        (date(2026, 11, 26), DayType.WEEKDAY),    # Thursday
+        (date(2026, 11, 26), DayType.WEEKDAY),  # Thursday
         (date(2026, 11, 28), DayType.SATURDAY),
         (date(2026, 11, 29), DayType.SUNDAY),
-        (date(2026, 11, 23), DayType.HOLIDAY),    # 勤労感謝の日 (a Monday)
-        (date(2026, 9, 22), DayType.HOLIDAY),     # 国民の休日 between two holidays
-        (date(2026, 5, 6), DayType.HOLIDAY),      # 振替休日
-        (date(2026, 12, 28), DayType.WEEKDAY),    # last working day of the year
+        (date(2026, 11, 23), DayType.HOLIDAY),  # 勤労感謝の日 (a Monday)
+        (date(2026, 9, 22), DayType.HOLIDAY),  # 国民の休日 between two holidays
+        (date(2026, 5, 6), DayType.HOLIDAY),  # 振替休日
+        (date(2026, 12, 28), DayType.WEEKDAY),  # last working day of the year
         (date(2026, 12, 29), DayType.YEAR_END),
         (date(2027, 1, 3), DayType.YEAR_END),
         (date(2027, 1, 4), DayType.WEEKDAY),
-        (date(2027, 1, 1), DayType.YEAR_END),     # also a holiday: the closure wins
+        (date(2027, 1, 1), DayType.YEAR_END),  # also a holiday: the closure wins
     ],
 )
 def test_day_types(day: date, expected: DayType) -> None:
@@ -46,12 +46,16 @@ def test_day_types(day: date, expected: DayType) -> None:
 @pytest.mark.parametrize(
     ("moment", "allowed"),
     [
-        ("2026-11-26 08:59", False), ("2026-11-26 09:00", True),
-        ("2026-11-26 19:59", True), ("2026-11-26 20:00", False),
-        ("2026-11-28 09:30", False), ("2026-11-28 10:00", True), ("2026-11-28 17:00", False),
-        ("2026-11-29 12:00", False),   # Sunday
-        ("2026-11-23 12:00", False),   # holiday
-        ("2026-12-30 12:00", False),   # year-end closure
+        ("2026-11-26 08:59", False),
+        ("2026-11-26 09:00", True),
+        ("2026-11-26 19:59", True),
+        ("2026-11-26 20:00", False),
+        ("2026-11-28 09:30", False),
+        ("2026-11-28 10:00", True),
+        ("2026-11-28 17:00", False),
+        ("2026-11-29 12:00", False),  # Sunday
+        ("2026-11-23 12:00", False),  # holiday
+        ("2026-12-30 12:00", False),  # year-end closure
     ],
 )
 def test_calling_window_edges(moment: str, allowed: bool) -> None:
@@ -72,8 +76,10 @@ def test_daily_and_total_attempt_caps() -> None:
     three = [*day, PastAttempt(at("2026-11-26 15:30"), "no_answer")]
     assert may_call(POLICY, "mobile", three, at("2026-11-26 19:30")).reason == "daily_limit"
     assert may_call(POLICY, "mobile", three, at("2026-11-27 09:00")).allowed
-    many = [PastAttempt(at("2026-11-01 10:00") + timedelta(days=i), "no_answer")
-            for i in range(POLICY.max_attempts_total)]
+    many = [
+        PastAttempt(at("2026-11-01 10:00") + timedelta(days=i), "no_answer")
+        for i in range(POLICY.max_attempts_total)
+    ]
     decision = may_call(POLICY, "mobile", many, at("2026-11-26 10:00"))
     assert (decision.reason, decision.final) == ("attempt_limit", True)
 
@@ -136,11 +142,11 @@ def test_work_and_unknown_numbers_follow_landline_hours() -> None:
 @pytest.mark.parametrize(
     ("moment", "seconds"),
     [
-        ("2026-11-26 10:00:00", 10 * 3600.0),    # a weekday closes at 20:00
-        ("2026-11-28 16:30:00", 1800.0),         # a Saturday at 17:00
-        ("2026-11-26 20:00:00", None),           # closed
-        ("2026-11-26 08:59:59", None),           # not open yet
-        ("2026-11-29 12:00:00", None),           # Sunday: no window at all
+        ("2026-11-26 10:00:00", 10 * 3600.0),  # a weekday closes at 20:00
+        ("2026-11-28 16:30:00", 1800.0),  # a Saturday at 17:00
+        ("2026-11-26 20:00:00", None),  # closed
+        ("2026-11-26 08:59:59", None),  # not open yet
+        ("2026-11-29 12:00:00", None),  # Sunday: no window at all
     ],
 )
 def test_closes_in_the_open_window(moment: str, seconds: float | None) -> None:

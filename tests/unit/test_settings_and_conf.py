@@ -11,7 +11,8 @@ from saikoku.core.supervision import Backoff
 from saikoku.pbx.conf import SOURCE_DIR, phone_secret, render, write_conf
 
 SECRETS = {
-    "ami_secret": "ami-secret-123", "ari_password": "ari-secret-123",
+    "ami_secret": "ami-secret-123",
+    "ari_password": "ari-secret-123",
     "operator_phone_secret": "phone-secret-123",
 }
 

@@ -24,8 +24,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def scenario(**values: object) -> Scenario:
-    base: dict[str, object] = {"operators": 6, "hours": 1, "answer_rate": 0.4,
-                               "machine_rate": 0.2, "busy_rate": 0.1, "seed": 3}
+    base: dict[str, object] = {
+        "operators": 6,
+        "hours": 1,
+        "answer_rate": 0.4,
+        "machine_rate": 0.2,
+        "busy_rate": 0.1,
+        "seed": 3,
+    }
     return Scenario.model_validate({**base, **values})
 
 
@@ -53,8 +59,9 @@ def test_every_call_ends_in_exactly_one_outcome() -> None:
     pacer = Recording(FixedRatio(3.0))
     day = simulate_day(scenario(), pacer, 0)
     kinds = [type(e).__name__ for e in pacer.events]
-    ended = kinds.count("CallUnanswered") + kinds.count("MachineAnswered") + kinds.count(
-        "LiveAnswered")
+    ended = (
+        kinds.count("CallUnanswered") + kinds.count("MachineAnswered") + kinds.count("LiveAnswered")
+    )
     still_out = day.calls_placed - ended
     assert kinds.count("CallPlaced") == day.calls_placed
     assert 0 <= still_out <= 6 * 3  # only calls still ringing when the day closed
@@ -96,8 +103,9 @@ def test_the_pacer_clock_runs_on_across_days() -> None:
 
 def test_answer_rate_schedule_changes_answers() -> None:
     flat = simulate_day(scenario(), Progressive(), 0)
-    rising = simulate_day(scenario(answer_rate=None,
-                                   answer_rate_schedule=[[0, 0.4], [20, 0.8]]), Progressive(), 0)
+    rising = simulate_day(
+        scenario(answer_rate=None, answer_rate_schedule=[[0, 0.4], [20, 0.8]]), Progressive(), 0
+    )
     assert rising.live_answers > flat.live_answers
 
 
@@ -105,8 +113,9 @@ def test_scenario_errors_say_what_is_wrong(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="exactly one of answer_rate"):
         scenario(answer_rate_schedule=[[0, 0.3]])
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"operators": 3, "hours": 1, "answer_rate": 0.3,
-                               "no_answer_timeout_s": 10}))
+    bad.write_text(
+        json.dumps({"operators": 3, "hours": 1, "answer_rate": 0.3, "no_answer_timeout_s": 10})
+    )
     with pytest.raises(ConfigurationError, match="no_answer_timeout_s"):
         load_scenario(bad)
     with pytest.raises(ConfigurationError, match="bundled ones"):
@@ -122,22 +131,58 @@ def test_bundled_scenarios_load() -> None:
 
 def test_simulate_cli_prints_json(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
-    path.write_text(json.dumps({"operators": 5, "hours": 0.5, "answer_rate": 0.3,
-                                "replications": 2}))
-    out = subprocess.run([sys.executable, "-m", "saikoku.cli", "simulate", "--scenario",
-                          str(path), "--policy", "fixed:1.5", "--json"], cwd=ROOT,
-                         capture_output=True, text=True, check=True).stdout
+    path.write_text(
+        json.dumps({"operators": 5, "hours": 0.5, "answer_rate": 0.3, "replications": 2})
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "saikoku.cli",
+            "simulate",
+            "--scenario",
+            str(path),
+            "--policy",
+            "fixed:1.5",
+            "--json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     result = json.loads(out)
     assert set(result["summary"]) == {
-        "talk_min_per_operator_hour", "occupancy", "abandon_rate", "worst_15min_abandon_rate",
-        "days_over_cap", "calls_placed", "live_answers"}
+        "talk_min_per_operator_hour",
+        "occupancy",
+        "abandon_rate",
+        "worst_15min_abandon_rate",
+        "days_over_cap",
+        "calls_placed",
+        "live_answers",
+    }
     assert len(result["days"]) == 2
 
 
 def test_quick_bench_writes_json_and_chart(tmp_path: Path) -> None:
-    run = subprocess.run([sys.executable, "-m", "saikoku.cli", "bench", "pacing", "--quick",
-                          "--replications", "1", "--out", str(tmp_path)], cwd=ROOT,
-                         capture_output=True, text=True, check=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "saikoku.cli",
+            "bench",
+            "pacing",
+            "--quick",
+            "--replications",
+            "1",
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     report = json.loads((tmp_path / "pacing.json").read_text())
     assert {"headline_gain", "best_capped_rival", "days_within_cap"} <= set(report["checks"])
     assert (tmp_path / "pacing.png").stat().st_size > 10_000

@@ -64,8 +64,9 @@ def test_one_file_per_entity_with_the_spec_headers(ward: tuple[Path, dict[str, i
         assert first == ",".join(c.ja for c in entity.columns)
 
 
-def test_counts_are_the_rows_written(ward: tuple[Path, dict[str, int]],
-                                     tables: dict[str, Rows]) -> None:
+def test_counts_are_the_rows_written(
+    ward: tuple[Path, dict[str, int]], tables: dict[str, Rows]
+) -> None:
     _, counts = ward
     assert counts == {key: len(rows) for key, rows in tables.items()}
     assert counts["persons"] == PEOPLE
@@ -80,11 +81,12 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
     assert file_bytes(tmp_path / "a")["宛名.csv"] != file_bytes(tmp_path / "c")["宛名.csv"]
 
 
-def test_chunking_and_workers_do_not_change_the_bytes(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chunking_and_workers_do_not_change_the_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if threading.active_count() > 1:
         pytest.skip("forking a multi-threaded process is unsafe (the pool would not be used)")
-    monkeypatch.setattr(synth, "CHUNK_PEOPLE", 250)       # 4 chunks
+    monkeypatch.setattr(synth, "CHUNK_PEOPLE", 250)  # 4 chunks
     monkeypatch.setattr(synth, "_worker_count", lambda jobs: 1)
     write_synthetic_ward(1000, 3, tmp_path / "serial")
     monkeypatch.setattr(synth, "_worker_count", lambda jobs: 2)
@@ -103,10 +105,12 @@ def test_rows_are_exactly_what_csv_writer_writes(ward: tuple[Path, dict[str, int
 
 @pytest.mark.parametrize("newline", ["\n", "\r\n"])
 def test_awkward_cells_are_quoted_as_csv_writer_quotes_them(newline: str) -> None:
-    entity = ENTITIES[1]   # 電話番号: three columns
-    rows = [{"resident_number": "1", "phone": "a\nb", entity.columns[2].key: "c\rd"},
-            {"resident_number": "2", "phone": "e,f", entity.columns[2].key: 'g"h'},
-            {"resident_number": "3"}]
+    entity = ENTITIES[1]  # 電話番号: three columns
+    rows = [
+        {"resident_number": "1", "phone": "a\nb", entity.columns[2].key: "c\rd"},
+        {"resident_number": "2", "phone": "e,f", entity.columns[2].key: 'g"h'},
+        {"resident_number": "3"},
+    ]
     table = synth._Table(entity, newline)
     expected = io.StringIO()
     writer = csv.writer(expected, lineterminator=newline)
@@ -122,8 +126,8 @@ def test_cp932_files_are_windows_exports(tmp_path: Path) -> None:
     persons = (tmp_path / "宛名.csv").read_bytes()
     for path in tmp_path.iterdir():
         raw = path.read_bytes()
-        raw.decode("cp932")   # strict: every character is in the code page
-        assert raw.count(b"\r\n") == raw.count(b"\n")   # CRLF only (no cell has a break)
+        raw.decode("cp932")  # strict: every character is in the code page
+        assert raw.count(b"\r\n") == raw.count(b"\n")  # CRLF only (no cell has a break)
     assert any("\uff61" <= ch <= "\uff9f" for ch in persons.decode("cp932"))  # ｻﾄｳ ﾊﾅｺ
     rows = read_rows(tmp_path, ENTITIES[0], "cp932")
     assert len(rows) == counts["persons"] == PEOPLE
@@ -156,7 +160,8 @@ def test_every_reference_is_consistent(tables: dict[str, Rows]) -> None:
         assert paid[key]["本税"] == yen(row["paid_amount"])
         assert paid[key]["延滞金"] == (yen(row["late_fee_paid"]) if row["late_fee_paid"] else 0)
         assert yen(row["over_under_amount"]) == yen(row["paid_amount"]) - yen(
-            row["assessed_amount"])
+            row["assessed_amount"]
+        )
 
 
 def test_installments_add_up_to_the_annual_amount(tables: dict[str, Rows]) -> None:
@@ -169,9 +174,13 @@ def test_installments_add_up_to_the_annual_amount(tables: dict[str, Rows]) -> No
 
 def test_everyone_owes_something_overdue(tables: dict[str, Rows]) -> None:
     owner = {row["notice_number"]: row["resident_number"] for row in tables["bills"]}
-    owing = {owner[row["notice_number"]] for row in tables["installments"]
-             if row["due_date"] < "2026-11-01" and row["due_date"][:2] == "20"
-             and yen(row["over_under_amount"]) < 0}
+    owing = {
+        owner[row["notice_number"]]
+        for row in tables["installments"]
+        if row["due_date"] < "2026-11-01"
+        and row["due_date"][:2] == "20"
+        and yen(row["over_under_amount"]) < 0
+    }
     # ISO-dated rows alone already cover nearly everyone (other date forms are ~12 %)
     assert len(owing) > 0.8 * PEOPLE
 
@@ -212,11 +221,18 @@ def test_the_mess_real_exports_carry(tables: dict[str, Rows]) -> None:
         "era birth dates": sum(row["birth_date"][:2] in ("昭和", "平成") for row in persons),
         "S/H birth dates": sum(row["birth_date"][:1] in ("S", "H") for row in persons),
         "foreign residents": sum(bool(row["nationality"]) for row in persons),
-        "full-width digits": sum(any("０" <= ch <= "９" for ch in row["address"])
-                                 for row in persons),
+        "full-width digits": sum(
+            any("０" <= ch <= "９" for ch in row["address"]) for row in persons
+        ),
     }
-    expected = {"half-width kana": 0.05, "hiragana": 0.03, "era birth dates": 0.20,
-                "S/H birth dates": 0.05, "foreign residents": 0.03, "full-width digits": 0.10}
+    expected = {
+        "half-width kana": 0.05,
+        "hiragana": 0.03,
+        "era birth dates": 0.20,
+        "S/H birth dates": 0.05,
+        "foreign residents": 0.03,
+        "full-width digits": 0.10,
+    }
     for name, count in share.items():
         assert 0.4 * expected[name] < count / PEOPLE < 2 * expected[name], name
     assert all(row["address"].startswith("東京都さいこく区") for row in persons)
@@ -258,31 +274,41 @@ def test_every_typed_cell_reads_with_the_importer(tables: dict[str, Rows]) -> No
                         phones += 1
                         invalid_phones += not values.read_phone(row[column.key]).valid
                 continue
-            read = (values.parse_datetime if column.kind is Kind.DATETIME
-                    else values.reader_for(column.kind, column.codes or None))
+            read = (
+                values.parse_datetime
+                if column.kind is Kind.DATETIME
+                else values.reader_for(column.kind, column.codes or None)
+            )
             for row in tables[entity.key]:
                 if row[column.key]:
-                    read(row[column.key])   # raises ValueError on a cell it cannot read
-    assert 0.01 < invalid_phones / phones < 0.06   # ~3 % broken on purpose
+                    read(row[column.key])  # raises ValueError on a cell it cannot read
+    assert 0.01 < invalid_phones / phones < 0.06  # ~3 % broken on purpose
 
 
-@pytest.mark.parametrize(("day", "forms"), [
-    (date(1985, 4, 12), ("1985-04-12", "昭和60年4月12日", "S60.4.12", "1985/4/12")),
-    (date(1989, 1, 7), ("1989-01-07", "昭和64年1月7日", "S64.1.7", "1989/1/7")),
-    (date(1989, 1, 8), ("1989-01-08", "平成元年1月8日", "H1.1.8", "1989/1/8")),
-    (date(2019, 4, 30), ("2019-04-30", "平成31年4月30日", "H31.4.30", "2019/4/30")),
-    (date(2019, 5, 1), ("2019-05-01", "令和元年5月1日", "R1.5.1", "2019/5/1")),
-    (date(2026, 9, 15), ("2026-09-15", "令和8年9月15日", "R8.9.15", "2026/9/15")),
-])
+@pytest.mark.parametrize(
+    ("day", "forms"),
+    [
+        (date(1985, 4, 12), ("1985-04-12", "昭和60年4月12日", "S60.4.12", "1985/4/12")),
+        (date(1989, 1, 7), ("1989-01-07", "昭和64年1月7日", "S64.1.7", "1989/1/7")),
+        (date(1989, 1, 8), ("1989-01-08", "平成元年1月8日", "H1.1.8", "1989/1/8")),
+        (date(2019, 4, 30), ("2019-04-30", "平成31年4月30日", "H31.4.30", "2019/4/30")),
+        (date(2019, 5, 1), ("2019-05-01", "令和元年5月1日", "R1.5.1", "2019/5/1")),
+        (date(2026, 9, 15), ("2026-09-15", "令和8年9月15日", "R8.9.15", "2026/9/15")),
+    ],
+)
 def test_japanese_eras(day: date, forms: tuple[str, str, str, str]) -> None:
     assert synth._date_forms(day.toordinal()) == forms
 
 
 def test_kana_spellings_stay_in_cp932() -> None:
-    readings = [kana for _, kana in synth_data.SURNAMES + synth_data.MALE_NAMES
-                + synth_data.FEMALE_NAMES]
-    readings += [kana for nationality in synth_data.FOREIGN
-                 for _, kana in nationality.families + nationality.men + nationality.women]
+    readings = [
+        kana for _, kana in synth_data.SURNAMES + synth_data.MALE_NAMES + synth_data.FEMALE_NAMES
+    ]
+    readings += [
+        kana
+        for nationality in synth_data.FOREIGN
+        for _, kana in nationality.families + nationality.men + nationality.women
+    ]
     for reading in readings:
         half = reading.translate(synth.HALFWIDTH)
         assert all(ch == " " or "\uff61" <= ch <= "\uff9f" for ch in half), reading
@@ -291,9 +317,9 @@ def test_kana_spellings_stay_in_cp932() -> None:
 
 
 def test_due_dates_move_off_weekends() -> None:
-    assert date.fromordinal(synth._due_date(2026, 5)) == date(2026, 6, 1)    # Sun 31 May
-    assert date.fromordinal(synth._due_date(2026, 6)) == date(2026, 6, 30)   # a Tuesday
-    assert date.fromordinal(synth._due_date(2027, 1)) == date(2027, 2, 1)    # Sun 31 Jan
+    assert date.fromordinal(synth._due_date(2026, 5)) == date(2026, 6, 1)  # Sun 31 May
+    assert date.fromordinal(synth._due_date(2026, 6)) == date(2026, 6, 30)  # a Tuesday
+    assert date.fromordinal(synth._due_date(2027, 1)) == date(2027, 2, 1)  # Sun 31 Jan
 
 
 def test_a_key_outside_the_spec_is_refused() -> None:

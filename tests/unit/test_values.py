@@ -51,8 +51,8 @@ def reason_of(read: Callable[[str], object], raw: str) -> str:
     [
         ("佐藤 太郎", "佐藤 太郎"),
         ("  佐藤\u3000\u3000太郎 \t", "佐藤 太郎"),
-        ("ｻﾄｳ ﾀﾛｳ", "サトウ タロウ"),      # half-width katakana, as CP932 exports have it
-        ("ｶﾞｯｺｳ", "ガッコウ"),            # half-width dakuten composes
+        ("ｻﾄｳ ﾀﾛｳ", "サトウ タロウ"),  # half-width katakana, as CP932 exports have it
+        ("ｶﾞｯｺｳ", "ガッコウ"),  # half-width dakuten composes
         ("ＡＢＣ１２３", "ABC123"),
         ("東京都新宿区西新宿２－８－１", "東京都新宿区西新宿2-8-1"),
         ("㈱サイコク", "(株)サイコク"),
@@ -90,7 +90,9 @@ def test_normalize_kana_refuses_other_characters(raw: str) -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("12345", "12345"), (" 00123 ", "00123"), ("ＡＢ－１２＿３", "AB-12_3"),
+        ("12345", "12345"),
+        (" 00123 ", "00123"),
+        ("ＡＢ－１２＿３", "AB-12_3"),
         ("HA36S-1", "HA36S-1"),
     ],
 )
@@ -106,7 +108,7 @@ def test_normalize_id(raw: str, expected: str) -> None:
         ("12\u300034", "空白が含まれています (contains a space)"),
         ("12ー34", "使えない文字があります (invalid character)"),
         ("第1号", "使えない文字があります (invalid character)"),
-        ("١٢", "使えない文字があります (invalid character)"),   # Arabic-Indic digits
+        ("١٢", "使えない文字があります (invalid character)"),  # Arabic-Indic digits
     ],
 )
 def test_normalize_id_refuses(raw: str, reason: str) -> None:
@@ -143,7 +145,7 @@ def test_normalize_id_refuses(raw: str, reason: str) -> None:
         ("M45.7.30", date(1912, 7, 30)),
         ("2024年4月1日(月)", date(2024, 4, 1)),
         ("2024年4月1日（月曜日）", date(2024, 4, 1)),
-        ("2024/4/1 0:00", date(2024, 4, 1)),         # Excel's way of writing a date
+        ("2024/4/1 0:00", date(2024, 4, 1)),  # Excel's way of writing a date
         ("2024/04/01 00:00:00", date(2024, 4, 1)),
         ("2024-02-29", date(2024, 2, 29)),
         ("1868-01-01", date(1868, 1, 1)),
@@ -159,7 +161,7 @@ def test_parse_date(raw: str, expected: date) -> None:
     [
         # first and last days of each era are its own
         ("明治元年1月25日", date(1868, 1, 25)),
-        ("明治45年7月30日", date(1912, 7, 30)),   # 明治 ended the day 大正 began
+        ("明治45年7月30日", date(1912, 7, 30)),  # 明治 ended the day 大正 began
         ("大正元年7月30日", date(1912, 7, 30)),
         ("大正15年12月25日", date(1926, 12, 25)),  # likewise 大正 and 昭和
         ("昭和元年12月25日", date(1926, 12, 25)),
@@ -179,9 +181,18 @@ def test_parse_date_era_boundaries(raw: str, expected: date) -> None:
 @pytest.mark.parametrize(
     "raw",
     [
-        "明治元年1月24日", "明治45年7月31日", "大正元年7月29日", "大正15年12月26日",
-        "昭和元年12月24日", "昭和64年1月8日", "平成元年1月7日", "平成31年5月1日",
-        "平成32年1月1日", "令和元年4月30日", "令和0年5月1日", "H0.1.8",
+        "明治元年1月24日",
+        "明治45年7月31日",
+        "大正元年7月29日",
+        "大正15年12月26日",
+        "昭和元年12月24日",
+        "昭和64年1月8日",
+        "平成元年1月7日",
+        "平成31年5月1日",
+        "平成32年1月1日",
+        "令和元年4月30日",
+        "令和0年5月1日",
+        "H0.1.8",
     ],
 )
 def test_parse_date_outside_the_era(raw: str) -> None:
@@ -257,10 +268,24 @@ def test_parse_datetime_refuses(raw: str, reason: str) -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("2024", 2024), ("2024年度", 2024), ("2024年", 2024), ("２０２４年度", 2024),
-        ("令和6", 2024), ("令和6年度", 2024), ("令和６年度", 2024), ("R6", 2024), ("R06", 2024),
-        ("r6", 2024), ("令6", 2024), ("令和元年度", 2019), ("令和元", 2019), ("H30", 2018),
-        ("平成31年度", 2019), ("昭和64年", 1989), ("平成元年度", 1989), ("明治元年", 1868),
+        ("2024", 2024),
+        ("2024年度", 2024),
+        ("2024年", 2024),
+        ("２０２４年度", 2024),
+        ("令和6", 2024),
+        ("令和6年度", 2024),
+        ("令和６年度", 2024),
+        ("R6", 2024),
+        ("R06", 2024),
+        ("r6", 2024),
+        ("令6", 2024),
+        ("令和元年度", 2019),
+        ("令和元", 2019),
+        ("H30", 2018),
+        ("平成31年度", 2019),
+        ("昭和64年", 1989),
+        ("平成元年度", 1989),
+        ("明治元年", 1868),
     ],
 )
 def test_parse_year(raw: str, expected: int) -> None:
@@ -289,8 +314,19 @@ def test_parse_year_refuses(raw: str, reason: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("1", 1), ("01", 1), ("0", 0), ("12", 12), ("１２", 12), ("1期", 1), ("１２期", 12),
-     ("3 期", 3), (" 7 ", 7), ("2147483647", 2147483647), ("000000000000007", 7)],
+    [
+        ("1", 1),
+        ("01", 1),
+        ("0", 0),
+        ("12", 12),
+        ("１２", 12),
+        ("1期", 1),
+        ("１２期", 12),
+        ("3 期", 3),
+        (" 7 ", 7),
+        ("2147483647", 2147483647),
+        ("000000000000007", 7),
+    ],
 )
 def test_parse_int(raw: str, expected: int) -> None:
     assert parse_int(raw) == expected
@@ -316,9 +352,19 @@ def test_parse_int_refuses(raw: str, reason: str) -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("12300", 12300), ("12,300", 12300), ("12300円", 12300), ("12,300 円", 12300),
-        ("￥12,300", 12300), ("¥12300", 12300), ("\\12,300", 12300), ("１２，３００円", 12300),
-        ("0", 0), ("0円", 0), ("+100", 100), ("1,000,000,000,000", 10**12), ("007", 7),
+        ("12300", 12300),
+        ("12,300", 12300),
+        ("12300円", 12300),
+        ("12,300 円", 12300),
+        ("￥12,300", 12300),
+        ("¥12300", 12300),
+        ("\\12,300", 12300),
+        ("１２，３００円", 12300),
+        ("0", 0),
+        ("0円", 0),
+        ("+100", 100),
+        ("1,000,000,000,000", 10**12),
+        ("007", 7),
     ],
 )
 def test_parse_yen(raw: str, expected: int) -> None:
@@ -351,9 +397,18 @@ def test_parse_yen_refuses(raw: str, reason: str) -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("12,300", 12300), ("+12,300", 12300), ("-12,300", -12300), ("－１２，３００", -12300),
-        ("−12300", -12300), ("▲12,300", -12300), ("△12,300円", -12300), ("-¥1,000", -1000),
-        ("¥-1,000", -1000), ("▲ ￥1,000", -1000), ("-0", 0), ("-1,000,000,000,000", -(10**12)),
+        ("12,300", 12300),
+        ("+12,300", 12300),
+        ("-12,300", -12300),
+        ("－１２，３００", -12300),
+        ("−12300", -12300),
+        ("▲12,300", -12300),
+        ("△12,300円", -12300),
+        ("-¥1,000", -1000),
+        ("¥-1,000", -1000),
+        ("▲ ￥1,000", -1000),
+        ("-0", 0),
+        ("-1,000,000,000,000", -(10**12)),
     ],
 )
 def test_parse_signed_yen(raw: str, expected: int) -> None:
@@ -368,8 +423,17 @@ def test_parse_signed_yen_refuses(raw: str) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["160-0023", "1600023", "〒160-0023", "〒 160-0023", "１６０－００２３", "〒１６０００２３",
-     "160ー0023", "160−0023", " 160 0023 "],
+    [
+        "160-0023",
+        "1600023",
+        "〒160-0023",
+        "〒 160-0023",
+        "１６０－００２３",
+        "〒１６０００２３",
+        "160ー0023",
+        "160−0023",
+        " 160 0023 ",
+    ],
 )
 def test_parse_postal(raw: str) -> None:
     assert parse_postal(raw) == "1600023"
@@ -394,7 +458,7 @@ def test_parse_postal_refuses(raw: str) -> None:
         (" 住民税 ", spec.TAX_TYPE, "resident"),
         ("軽自動車税（種別割）", spec.TAX_TYPE, "light_vehicle"),
         ("特別区民税・都民税", spec.TAX_TYPE, "resident"),
-        ("ﾌﾞﾝﾉｳ", {"ブンノウ": "plan"}, "plan"),          # keys are normalised too
+        ("ﾌﾞﾝﾉｳ", {"ブンノウ": "plan"}, "plan"),  # keys are normalised too
         ("Heir", {" HEIR ": "heir"}, "heir"),
     ],
 )
@@ -439,10 +503,10 @@ def test_parse_code_refuses(raw: str) -> None:
         ("03-1234-5678 ext.12", "+81312345678", "landline"),
         ("03-1234-5678(代)", "+81312345678", "landline"),
         ("03-1234-5678㈹", "+81312345678", "landline"),
-        ("050-1234-5678", "+815012345678", "landline"),     # VOIP: see Phone
-        ("0120-123-456", "+81120123456", "unknown"),        # toll-free
-        ("0570-000-111", "+81570000111", "unknown"),        # ナビダイヤル
-        ("+1 650 253 0000", "+16502530000", "unknown"),     # FIXED_LINE_OR_MOBILE
+        ("050-1234-5678", "+815012345678", "landline"),  # VOIP: see Phone
+        ("0120-123-456", "+81120123456", "unknown"),  # toll-free
+        ("0570-000-111", "+81570000111", "unknown"),  # ナビダイヤル
+        ("+1 650 253 0000", "+16502530000", "unknown"),  # FIXED_LINE_OR_MOBILE
         ("+44 20 7946 0958", "+442079460958", "landline"),
     ],
 )
@@ -453,7 +517,7 @@ def test_read_phone(raw: str, e164: str, kind: str) -> None:
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [
-        ("0901234567", "番号として無効です (not a valid number)"),   # 090 needs 11 digits
+        ("0901234567", "番号として無効です (not a valid number)"),  # 090 needs 11 digits
         ("031234567", "桁数が合いません (wrong length)"),
         ("090-1234-56789", "桁数が合いません (wrong length)"),
         ("1234", "桁数が合いません (wrong length)"),
@@ -478,9 +542,16 @@ def test_read_phone_flags_invalid_numbers(raw: str, reason: str) -> None:
 
 def test_reader_for_every_kind() -> None:
     expected: dict[Kind, Callable[[str], object]] = {
-        Kind.ID: normalize_id, Kind.TEXT: normalize_text, Kind.KANA: normalize_kana,
-        Kind.DATE: parse_date, Kind.YEAR: parse_year, Kind.INT: parse_int, Kind.YEN: parse_yen,
-        Kind.SIGNED_YEN: parse_signed_yen, Kind.POSTAL: parse_postal, Kind.PHONE: read_phone,
+        Kind.ID: normalize_id,
+        Kind.TEXT: normalize_text,
+        Kind.KANA: normalize_kana,
+        Kind.DATE: parse_date,
+        Kind.YEAR: parse_year,
+        Kind.INT: parse_int,
+        Kind.YEN: parse_yen,
+        Kind.SIGNED_YEN: parse_signed_yen,
+        Kind.POSTAL: parse_postal,
+        Kind.PHONE: read_phone,
     }
     for kind in Kind:
         if kind is Kind.CODE:
@@ -500,12 +571,21 @@ def test_reader_for_code_needs_codes() -> None:
 # ---------------------------------------------------------------- properties
 
 REASONS = {
-    value for name, value in vars(values).items()
+    value
+    for name, value in vars(values).items()
     if name.isupper() and isinstance(value, str) and " (" in value
 }
 RAISING: list[Callable[[str], object]] = [
-    normalize_kana, normalize_id, parse_date, parse_datetime, parse_year, parse_int,
-    parse_yen, parse_signed_yen, parse_postal, reader_for(Kind.CODE, spec.TAX_TYPE),
+    normalize_kana,
+    normalize_id,
+    parse_date,
+    parse_datetime,
+    parse_year,
+    parse_int,
+    parse_yen,
+    parse_signed_yen,
+    parse_postal,
+    reader_for(Kind.CODE, spec.TAX_TYPE),
 ]
 # Text made of the characters the parsers care about, so the properties reach deep paths.
 NEAR_MISS = st.text(
@@ -554,8 +634,10 @@ def test_domestic_fast_path_agrees_with_phonenumbers_parse(digits: str) -> None:
 
 
 ERAS = [  # (name, letter, first day); an era runs until the next one begins
-    ("令和", "R", date(2019, 5, 1)), ("平成", "H", date(1989, 1, 8)),
-    ("昭和", "S", date(1926, 12, 25)), ("大正", "T", date(1912, 7, 30)),
+    ("令和", "R", date(2019, 5, 1)),
+    ("平成", "H", date(1989, 1, 8)),
+    ("昭和", "S", date(1926, 12, 25)),
+    ("大正", "T", date(1912, 7, 30)),
     ("明治", "M", date(1868, 1, 25)),
 ]
 
@@ -582,8 +664,11 @@ def era_forms(day: date) -> list[str]:
 @example(day=date(1912, 7, 30))
 def test_dates_round_trip(day: date) -> None:
     forms = [
-        day.isoformat(), f"{day.year}年{day.month}月{day.day}日", day.strftime("%Y%m%d"),
-        f"{day.year}/{day.month}/{day.day}", *era_forms(day),
+        day.isoformat(),
+        f"{day.year}年{day.month}月{day.day}日",
+        day.strftime("%Y%m%d"),
+        f"{day.year}/{day.month}/{day.day}",
+        *era_forms(day),
     ]
     for form in forms:
         assert parse_date(form) == day, form

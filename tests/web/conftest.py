@@ -37,7 +37,12 @@ async def add_user(
     user_id: uuid.UUID = await pool.fetchval(
         "insert into users (tenant_id, login_id, display_name, role, password_hash,"
         " phone_endpoint) values ($1, $2, $3, $4, $5, $6) returning id",
-        tenant_id, login, f"{role} {login}", role, hash_password(PASSWORD), phone,
+        tenant_id,
+        login,
+        f"{role} {login}",
+        role,
+        hash_password(PASSWORD),
+        phone,
     )
     return user_id
 
