@@ -3,12 +3,13 @@ history of their states. Counts only, no personal data."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
-from saikoku.core.errors import Conflict
+from saikoku.core.errors import Conflict, NotFound
 from store import audit
 from store.db import Executor
 
@@ -27,6 +28,32 @@ select h.changed_at, h.from_status, h.to_status, h.reason, u.login_id as changed
   from campaign_status_changes h left join users u on u.id = h.changed_by
  where h.tenant_id = $1 and h.campaign_id = $2 order by h.changed_at, h.id
 """
+
+
+@dataclass(frozen=True)
+class CampaignRef:
+    id: UUID
+    created_by: UUID
+    creator_login: str
+
+
+async def find_campaign(conn: Executor, tenant_id: UUID, id_or_name: str) -> CampaignRef:
+    """The tenant's campaign with this id or name."""
+    try:
+        by_id: UUID | None = UUID(id_or_name)
+    except ValueError:
+        by_id = None
+    row = await conn.fetchrow(
+        "select c.id, c.created_by, u.login_id from campaigns c"
+        " join users u on u.id = c.created_by"
+        " where c.tenant_id = $1 and (c.id = $2 or c.name = $3)",
+        tenant_id,
+        by_id,
+        id_or_name,
+    )
+    if row is None:
+        raise NotFound(f"no campaign {id_or_name!r} in this tenant (see `saikoku campaign list`)")
+    return CampaignRef(row["id"], row["created_by"], row["login_id"])
 
 
 async def create_campaign(

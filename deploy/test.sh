@@ -11,5 +11,7 @@ bash deploy/setup.sh
 bash deploy/postgres.sh ensure >/dev/null
 bash deploy/asterisk.sh ensure
 "$VENV/bin/ruff" check .
+"$VENV/bin/ruff" format --check .
+"$VENV/bin/lint-imports"          # the layers contract in .importlinter
 "$VENV/bin/mypy"
 exec "$VENV/bin/pytest" "$@"

@@ -4,6 +4,7 @@ their calls here, so a knob means the same in either mode."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from campaigns.dialing import Dial
@@ -22,20 +23,24 @@ def dial_options(knobs: PacingSettings, *, operator_on_line: bool) -> DialOption
     )
 
 
+@dataclass(frozen=True)
+class CampaignCall:
+    """One call of a campaign to one person; the attempt id is ours, made before the row."""
+
+    tenant_id: UUID
+    campaign_id: UUID
+    attempt_id: UUID
+    dial: Dial
+
+
 async def place_campaign_call(
-    placer: CallPlacer,
-    *,
-    tenant_id: UUID,
-    campaign_id: UUID,
-    attempt_id: UUID,
-    dial: Dial,
-    knobs: PacingSettings,
-    operator_on_line: bool = False,
+    placer: CallPlacer, call: CampaignCall, knobs: PacingSettings, *, operator_on_line: bool
 ) -> OriginateResult:
+    dial = call.dial
     return await placer.place(
-        tenant_id=tenant_id,
-        campaign_id=campaign_id,
-        attempt_id=attempt_id,
+        tenant_id=call.tenant_id,
+        campaign_id=call.campaign_id,
+        attempt_id=call.attempt_id,
         dial_string=knobs.dial_template.format(number=dial.number),
         options=dial_options(knobs, operator_on_line=operator_on_line),
         who=Callee(dial.target_id, dial.person_id, dial.phone_id),

@@ -31,7 +31,7 @@ from campaigns.lifecycle import TransitionError, transition
 from campaigns.policy import ContactPolicy, closes_in
 from dialer import replay
 from dialer.calls import CallPlacer
-from dialer.campaign_call import place_campaign_call
+from dialer.campaign_call import CampaignCall, place_campaign_call
 from dialer.floor import Floor
 from dialer.pacing.policies import pacer_for
 from dialer.pacing.settings import PacingSettings, pacing_settings
@@ -209,7 +209,7 @@ class Dialer:
             attempt_id = uuid.uuid4()
             self._floor.placed(attempt_id, tenant_id, campaign_id, now)
             task = asyncio.create_task(
-                self._call(tenant_id, campaign_id, dial, floor.knobs, attempt_id)
+                self._call(CampaignCall(tenant_id, campaign_id, attempt_id, dial), floor.knobs)
             )
             self._calls.add(task)
             task.add_done_callback(self._calls.discard)
@@ -233,24 +233,10 @@ class Dialer:
                 claimed.append((campaign_id, dial))
         return claimed
 
-    async def _call(
-        self,
-        tenant_id: UUID,
-        campaign_id: UUID,
-        dial: dialing.Dial,
-        knobs: PacingSettings,
-        attempt_id: UUID,
-    ) -> None:
+    async def _call(self, call: CampaignCall, knobs: PacingSettings) -> None:
         try:
-            await place_campaign_call(
-                self._placer,
-                tenant_id=tenant_id,
-                campaign_id=campaign_id,
-                attempt_id=attempt_id,
-                dial=dial,
-                knobs=knobs,
-            )
+            await place_campaign_call(self._placer, call, knobs, operator_on_line=False)
         except Exception:
             # The row may not exist: settle_finished frees targets left without an attempt.
-            self._floor.ended(attempt_id, self._clock())
-            log.exception("call_failed", campaign_id=str(campaign_id))
+            self._floor.ended(call.attempt_id, self._clock())
+            log.exception("call_failed", campaign_id=str(call.campaign_id))

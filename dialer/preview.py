@@ -21,7 +21,7 @@ from campaigns.person_card import open_card
 from campaigns.phones import best_phones
 from campaigns.policy import ContactPolicy
 from dialer.calls import CallPlacer
-from dialer.campaign_call import place_campaign_call
+from dialer.campaign_call import CampaignCall, place_campaign_call
 from dialer.operators import OperatorDesk, OperatorState
 from dialer.pacing.settings import PacingSettings, pacing_settings
 from saikoku.core.errors import Conflict
@@ -117,31 +117,16 @@ class PreviewDialer:
         dial = dialing.Dial(target["id"], target["person_id"], phone.phone_id, phone.national)
         knobs = pacing_settings(**json.loads(target["pacing"]))
         task = asyncio.create_task(
-            self._place(tenant_id, target["campaign_id"], dial, knobs, attempt_id)
+            self._place(CampaignCall(tenant_id, target["campaign_id"], attempt_id, dial), knobs)
         )
         self._calls.add(task)
         task.add_done_callback(self._calls.discard)
         return attempt_id
 
-    async def _place(
-        self,
-        tenant_id: UUID,
-        campaign_id: UUID,
-        dial: dialing.Dial,
-        knobs: PacingSettings,
-        attempt_id: UUID,
-    ) -> None:
-        result = await place_campaign_call(
-            self._placer,
-            tenant_id=tenant_id,
-            campaign_id=campaign_id,
-            attempt_id=attempt_id,
-            dial=dial,
-            knobs=knobs,
-            operator_on_line=True,
-        )
+    async def _place(self, call: CampaignCall, knobs: PacingSettings) -> None:
+        result = await place_campaign_call(self._placer, call, knobs, operator_on_line=True)
         if str(result.outcome) != "answered":
-            await self._desk.unanswered(attempt_id)
+            await self._desk.unanswered(call.attempt_id)
 
     async def close(self) -> None:
         for task in list(self._calls):

@@ -23,6 +23,11 @@ async def tenant_id_for(conn: Executor, code: str) -> UUID:
     return tenant
 
 
+async def tenant_name(conn: Executor, tenant_id: UUID) -> str:
+    name: str = await conn.fetchval("select name from tenants where id = $1", tenant_id)
+    return name
+
+
 async def put_tenant(conn: Executor, code: str, name: str) -> UUID:
     """Create the tenant, or rename it when the code exists."""
     tenant: UUID = await conn.fetchval(

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import asyncpg
 
+from campaigns.catalog import find_campaign
 from campaigns.letters.batch import BatchRequest, make_batch
 from campaigns.letters.content import Sender
 from campaigns.letters.selection import DEFAULT_AFTER_ATTEMPTS
@@ -17,27 +18,7 @@ from saikoku.cli.common import SubParsers, run_in_tenant
 from saikoku.config.settings import Settings
 from saikoku.core.errors import ConfigurationError
 from saikoku.core.tokyo import TOKYO
-from store.accounts import active_user_id
-
-
-async def _campaign(conn: asyncpg.Connection, tenant_id: UUID, id_or_name: str) -> Any:
-    try:
-        by_id: UUID | None = UUID(id_or_name)
-    except ValueError:
-        by_id = None
-    row = await conn.fetchrow(
-        "select c.id, c.created_by, u.login_id from campaigns c"
-        " join users u on u.id = c.created_by"
-        " where c.tenant_id = $1 and (c.id = $2 or c.name = $3)",
-        tenant_id,
-        by_id,
-        id_or_name,
-    )
-    if row is None:
-        raise ConfigurationError(
-            f"no campaign {id_or_name!r} in this tenant (see `saikoku campaign list`)"
-        )
-    return row
+from store.accounts import active_user_id, tenant_name
 
 
 def letters_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -45,18 +26,18 @@ def letters_command(settings: Settings, args: argparse.Namespace) -> int:
         raise ConfigurationError("--after-attempts and --limit must be at least 1")
 
     async def work(conn: asyncpg.Connection, tenant_id: UUID) -> dict[str, Any]:
-        campaign = await _campaign(conn, tenant_id, args.campaign)
+        campaign = await find_campaign(conn, tenant_id, args.campaign)
         if args.by:
             by, login = await active_user_id(conn, tenant_id, args.by), args.by
         else:
-            by, login = campaign["created_by"], campaign["login_id"]
-        division = await conn.fetchval("select name from tenants where id = $1", tenant_id)
+            by, login = campaign.created_by, campaign.creator_login
+        division = await tenant_name(conn, tenant_id)
         sender = Sender(
             settings.office_name, division, settings.call_center_phone, settings.call_center_hours
         )
         request = BatchRequest(
             tenant_id,
-            campaign["id"],
+            campaign.id,
             by,
             login,
             Path(args.out),
