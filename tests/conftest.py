@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -19,6 +20,20 @@ from store.db import create_pool, ensure_database
 
 # Separate work trees on one machine can each run the suite against their own database.
 TEST_DATABASE = os.environ.get("SAIKOKU_TEST_DATABASE", "saikoku_test")
+
+# The fixtures below that need PostgreSQL; every other fixture that does (the web, PBX and
+# browser tiers') depends on one of them.
+DATABASE_FIXTURES = frozenset({"migrated_database", "pool", "tenant_id"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `db` every test whose fixtures reach the real database, so `-m "not db"` runs
+    only the tests that need no PostgreSQL."""
+    for item in items:
+        if isinstance(item, pytest.Function) and not DATABASE_FIXTURES.isdisjoint(
+            item.fixturenames
+        ):
+            item.add_marker(pytest.mark.db)
 
 
 @pytest.fixture(autouse=True)
@@ -71,15 +86,16 @@ async def pool(migrated_database: str) -> AsyncIterator[asyncpg.Pool]:
 
 
 @pytest.fixture
-async def tenant_id(pool: asyncpg.Pool, request: pytest.FixtureRequest) -> Any:
+async def tenant_id(pool: asyncpg.Pool, request: pytest.FixtureRequest) -> uuid.UUID:
     # One tenant per test (parametrised cases included), stable across re-runs.
     code = "t_" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:20]
-    return await pool.fetchval(
+    tenant: uuid.UUID = await pool.fetchval(
         "insert into tenants (code, name) values ($1, $2)"
         " on conflict (code) do update set name = excluded.name returning id",
         code,
         "テスト区 税務課",
     )
+    return tenant
 
 
 @pytest.fixture(scope="session", autouse=True)

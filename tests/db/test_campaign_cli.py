@@ -6,6 +6,7 @@ import asyncio
 import json
 import uuid
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -15,7 +16,7 @@ from saikoku.cli.main import main
 from tests.db.linkage_files import small_export
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> object:
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> Any:  # the JSON it printed
     assert main(list(args)) == 0
     return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
@@ -38,23 +39,21 @@ async def test_create_preview_plan_and_run_a_campaign(
     )
 
     # The commands run their own event loop: call them off this one.
-    async def cli(*args: str) -> object:
+    async def cli(*args: str) -> Any:
         return await asyncio.to_thread(run_cli, capsys, *args)
 
     created = await cli("campaign", "create", "R8 現年度", "--tenant", code, "--by", "suzuki")
-    campaign = created["campaign_id"]  # type: ignore[index]
+    campaign = created["campaign_id"]
     counts = await cli("campaign", "preview", "--tenant", code, "--min-days-past-due", "0")
-    assert counts["to_call"] == 1 and counts["letters"] == 1  # type: ignore[index]
+    assert counts["to_call"] == 1 and counts["letters"] == 1
     planned = await cli("campaign", "plan", campaign, "--tenant", code, "--min-days-past-due", "0")
-    assert planned["to_call"] == 1  # type: ignore[index]
+    assert planned["to_call"] == 1
     moved = await cli(
         "campaign", "transition", campaign, "ready", "--tenant", code, "--by", "suzuki"
     )
     assert moved == {"campaign_id": campaign, "from": "draft", "to": "ready"}
     listed = await cli("campaign", "list", "--tenant", code)
-    assert [(c["status"], c["targets"]) for c in listed] == [  # type: ignore[union-attr]
-        ("ready", 1)
-    ]
+    assert [(c["status"], c["targets"]) for c in listed] == [("ready", 1)]
     refused = await asyncio.to_thread(
         main, ["campaign", "transition", campaign, "completed", "--tenant", code, "--by", "suzuki"]
     )

@@ -6,11 +6,12 @@ import csv
 import json
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 import pytest
 
-from campaigns.linkage.importer import import_files
+from campaigns.linkage.importer import ImportResult, import_files
 from campaigns.linkage.spec import ENTITIES
 from saikoku.devtools.synth import write_synthetic_ward
 from store.db import create_pool
@@ -24,6 +25,9 @@ from tests.db.linkage_files import (
     write_csv,
 )
 
+if TYPE_CHECKING:
+    from _csv import _QuotingType
+
 TABLES = ("persons", "phones", "tax_bills", "installments", "receipts", "history")
 
 
@@ -34,7 +38,7 @@ async def table_counts(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> dict[str, in
     }
 
 
-async def run(pool: asyncpg.Pool, tenant_id: uuid.UUID, paths: list[Path]):  # type: ignore[no-untyped-def]
+async def run(pool: asyncpg.Pool, tenant_id: uuid.UUID, paths: list[Path]) -> ImportResult:
     return await import_files(pool, tenant_id, paths, imported_by="test")
 
 
@@ -113,7 +117,7 @@ async def test_cp932_export_reads_the_same(
     )
 
 
-def pad_cells(path: Path, quoting: int = csv.QUOTE_MINIMAL) -> None:
+def pad_cells(path: Path, quoting: _QuotingType = csv.QUOTE_MINIMAL) -> None:
     """Rewrite an export file with a space either side of every cell (blank ones: two)."""
     with path.open(encoding="utf-8", newline="") as handle:
         header, *rows = list(csv.reader(handle))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -41,12 +41,16 @@ async def test_replay_restores_the_rolling_abandon_rate(
         tenant_id,
         owner,
     )
-    now = await pool.fetchval("select now()")
+    now: datetime = await pool.fetchval("select now()")
 
     async def attempt(age_h: float, status: str, *, machine: bool = False) -> None:
         placed = now - timedelta(hours=age_h)
         answered = None if status in ("busy", "no_answer") else placed + timedelta(seconds=8)
-        connected = answered + timedelta(seconds=0.3) if status == "connected" else None
+        connected = (
+            answered + timedelta(seconds=0.3)
+            if answered is not None and status == "connected"
+            else None
+        )
         await pool.execute(
             "insert into call_attempts (tenant_id, campaign_id, dial_string, status, created_at,"
             " answered_at, stasis_at, connected_at, ended_at, amd_status)"

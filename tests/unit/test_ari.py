@@ -1,6 +1,7 @@
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 
 import aiohttp
 import pytest
@@ -55,12 +56,23 @@ def test_unknown_event_is_kept_raw() -> None:
     assert event.kind == "BridgeCreated"
 
 
+@dataclass
+class AriState:
+    """What the fake ARI server has seen, and how slowly it answers REST calls."""
+
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    delay: float = 0.0
+
+
+AriServer = tuple[TestServer, AriState]
+
+
 @pytest.fixture
-async def ari_server() -> AsyncIterator[tuple[TestServer, dict[str, object]]]:
-    state: dict[str, object] = {"sockets": [], "delay": 0.0}
+async def ari_server() -> AsyncIterator[AriServer]:
+    state = AriState()
 
     async def channels(request: web.Request) -> web.Response:
-        await asyncio.sleep(float(state["delay"]))  # type: ignore[arg-type]
+        await asyncio.sleep(state.delay)
         return web.json_response([{"id": "c1"}, {"id": "c2"}])
 
     async def delete_channel(request: web.Request) -> web.Response:
@@ -74,7 +86,7 @@ async def ari_server() -> AsyncIterator[tuple[TestServer, dict[str, object]]]:
         assert request.query["app"] == "saikoku"
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        state["sockets"].append(ws)  # type: ignore[attr-defined]
+        state.sockets.append(ws)
         await ws.send_str(
             json.dumps(
                 {
@@ -99,9 +111,6 @@ async def ari_server() -> AsyncIterator[tuple[TestServer, dict[str, object]]]:
     await server.close()
 
 
-AriServer = tuple[TestServer, dict[str, object]]
-
-
 async def test_rest_calls_and_missing_channel_hangup(ari_server: AriServer) -> None:
     server, _ = ari_server
     async with aiohttp.ClientSession() as session:
@@ -116,7 +125,7 @@ async def test_rest_calls_and_missing_channel_hangup(ari_server: AriServer) -> N
 
 async def test_rest_call_has_a_deadline(ari_server: AriServer) -> None:
     server, state = ari_server
-    state["delay"] = 1.0
+    state.delay = 1.0
     async with aiohttp.ClientSession() as session:
         ari = AriClient(session, str(server.make_url("")), "u", "p", timeout_s=0.2)
         with pytest.raises(NotReadyError):
@@ -143,7 +152,7 @@ async def test_event_stream_reconnects_after_close(ari_server: AriServer) -> Non
         await stream.readiness.wait_ready(2)
         first = await asyncio.wait_for(stream.events.get(), 2)
         assert isinstance(first, StasisStart)
-        sockets: list[web.WebSocketResponse] = state["sockets"]  # type: ignore[assignment]
+        sockets = state.sockets
         await sockets[0].close()
         second = await asyncio.wait_for(stream.events.get(), 2)  # sent on the new socket
         assert isinstance(second, StasisStart)

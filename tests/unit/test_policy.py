@@ -5,7 +5,6 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from campaigns.policy import (
-    TOKYO,
     ContactPolicy,
     DayType,
     PastAttempt,
@@ -15,6 +14,7 @@ from campaigns.policy import (
     may_call,
     next_call_time,
 )
+from saikoku.core.tokyo import TOKYO
 
 POLICY = ContactPolicy()
 

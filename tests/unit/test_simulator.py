@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from dialer.pacing.basic import FixedRatio, Progressive
-from dialer.pacing.events import CallPlaced, PacingEvent
+from dialer.pacing.events import CallConnected, CallPlaced, PacingEvent
 from dialer.pacing.policies import pacer_named
 from dialer.pacing.snapshot import PacingSnapshot
 from dialer.sim.engine import simulate_day
@@ -69,7 +69,7 @@ def test_every_call_ends_in_exactly_one_outcome() -> None:
     assert day.abandoned == kinds.count("CallAbandoned") > 0
     connected = kinds.count("CallConnected")
     assert connected + day.abandoned <= day.live_answers <= connected + day.abandoned + 6
-    waits = [e.wait_s for e in pacer.events if type(e).__name__ == "CallConnected"]
+    waits = [e.wait_s for e in pacer.events if isinstance(e, CallConnected)]
     assert max(waits) <= 2.0  # the 2-second rule
 
 

@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from campaigns import outcomes
-from campaigns.outcomes import Outcome, OutcomeError
+from campaigns.outcomes import Outcome, OutcomeError, Promise
 from saikoku.core.tokyo import TOKYO
 from store import audit
 from tests.web.conftest import add_user, log_in
@@ -47,11 +47,12 @@ async def test_outcome_rules_and_one_transaction(pool: asyncpg.Pool, tenant_id: 
     actor = audit.Actor(tenant_id, op, "op1")
     with pytest.raises(ValueError, match="promise"):
         Outcome(attempt_id=attempt, disposition="promise_to_pay", conversation_log="x")
+    promise = Promise(date=(NOW - timedelta(days=1)).date(), amount=5000)
     past = Outcome(
         attempt_id=attempt,
         disposition="promise_to_pay",
         conversation_log="約束",
-        promise={"date": (NOW - timedelta(days=1)).date(), "amount": 5000},
+        promise=promise,
     )
     async with pool.acquire() as conn:
         with pytest.raises(OutcomeError, match="past"):
@@ -72,9 +73,7 @@ async def test_outcome_rules_and_one_transaction(pool: asyncpg.Pool, tenant_id: 
             )
         good = past.model_copy(
             update={
-                "promise": past.promise.model_copy(  # type: ignore[union-attr]
-                    update={"date": (NOW + timedelta(days=3)).date()}
-                )
+                "promise": promise.model_copy(update={"date": (NOW + timedelta(days=3)).date()})
             }
         )
         await outcomes.save(conn, actor, good, NOW)
