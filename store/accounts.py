@@ -1,9 +1,9 @@
-"""Tenants (the departments sharing the server) and their login accounts: lookup, creation,
-disabling, and the bookkeeping of failed logins. Passwords are stored as Argon2 hashes only."""
+"""Tenants (the departments sharing the server) and their login accounts: lookup, creation and
+disabling. Passwords are stored as Argon2 hashes only (store/passwords.py); logging in and out
+is store/logins.py."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
@@ -92,58 +92,3 @@ async def disable_user(conn: asyncpg.Connection, tenant_id: UUID, login: str) ->
             user_id,
         )
     return user_id
-
-
-@dataclass(frozen=True)
-class LoginCandidate:
-    """The account a login names, locked for the rest of the caller's transaction."""
-
-    user_id: UUID
-    tenant_id: UUID
-    password_hash: str
-    role: str
-    display_name: str
-    locked: bool
-
-
-async def lock_for_login(
-    conn: asyncpg.Connection, tenant_code: str, login: str
-) -> LoginCandidate | None:
-    row = await conn.fetchrow(
-        "select u.id, u.tenant_id, u.password_hash, u.role, u.display_name,"
-        " coalesce(u.locked_until > now(), false) as locked"
-        " from users u join tenants t on t.id = u.tenant_id"
-        " where t.code = $1 and u.login_id = $2 and u.disabled_at is null for update of u",
-        tenant_code,
-        login,
-    )
-    if row is None:
-        return None
-    return LoginCandidate(
-        row["id"],
-        row["tenant_id"],
-        row["password_hash"],
-        row["role"],
-        row["display_name"],
-        row["locked"],
-    )
-
-
-async def count_failed_login(
-    conn: Executor, user_id: UUID, *, lock_after: int, lock_minutes: int
-) -> None:
-    await conn.execute(
-        "update users set failed_logins = failed_logins + 1,"
-        " locked_until = case when failed_logins + 1 >= $2"
-        "   then now() + make_interval(mins => $3) else locked_until end"
-        " where id = $1",
-        user_id,
-        lock_after,
-        lock_minutes,
-    )
-
-
-async def clear_failed_logins(conn: Executor, user_id: UUID) -> None:
-    await conn.execute(
-        "update users set failed_logins = 0, locked_until = null where id = $1", user_id
-    )

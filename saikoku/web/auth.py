@@ -9,7 +9,6 @@ import hmac
 from collections.abc import Callable
 from datetime import timedelta
 
-import asyncpg
 import structlog
 from aiohttp import web
 
@@ -17,8 +16,8 @@ from saikoku.config.settings import Settings
 from saikoku.core.errors import BadRequest
 from saikoku.web.keys import POOL, SETTINGS, USER
 from saikoku.web.responses import Handler, json_error
-from store import accounts, audit, sessions
-from store.passwords import verify_password
+from store import audit, logins, sessions
+from store.logins import LoginRules
 
 log = structlog.get_logger(__name__)
 
@@ -114,44 +113,30 @@ _BAD_LOGIN = "ログインID・パスワードが正しくないか、アカウ�
 
 async def login(request: web.Request) -> web.Response:
     settings: Settings = request.app[SETTINGS]
-    pool: asyncpg.Pool = request.app[POOL]
     try:
         body = await request.json()
         tenant, login_id, password = (str(body[k]) for k in ("tenant", "login", "password"))
     except (ValueError, KeyError, TypeError):
         raise BadRequest("tenant, login and password are required") from None
-    async with pool.acquire() as conn, conn.transaction():
-        user = await accounts.lock_for_login(conn, tenant, login_id)
-        good = verify_password(user.password_hash if user else None, password)
-        if user is None:
-            return json_error(401, "bad_login", _BAD_LOGIN)
-        actor = audit.Actor(user.tenant_id, user.user_id, login_id, request.remote)
-        if user.locked or not good:
-            await accounts.count_failed_login(
-                conn,
-                user.user_id,
-                lock_after=settings.login_lock_after,
-                lock_minutes=settings.login_lock_minutes,
-            )
-            await audit.record(
-                conn, actor, "login_failed", reason="locked" if user.locked else "bad_password"
-            )
-            return json_error(401, "bad_login", _BAD_LOGIN)
-        await accounts.clear_failed_logins(conn, user.user_id)
-        token, csrf = await sessions.open_session(
-            conn,
-            user.tenant_id,
-            user.user_id,
-            request.remote,
-            timedelta(hours=settings.session_max_hours),
-        )
-        await audit.record(conn, actor, "login")
+    rules = LoginRules(
+        settings.login_lock_after,
+        settings.login_lock_minutes,
+        timedelta(hours=settings.session_max_hours),
+    )
+    async with request.app[POOL].acquire() as conn:
+        session = await logins.log_in(conn, tenant, login_id, password, request.remote, rules)
+    if session is None:
+        return json_error(401, "bad_login", _BAD_LOGIN)
     response = web.json_response(
-        {"role": user.role, "display_name": user.display_name, "csrf_token": csrf}
+        {
+            "role": session.role,
+            "display_name": session.display_name,
+            "csrf_token": session.csrf_token,
+        }
     )
     response.set_cookie(
         sessions.COOKIE,
-        token,
+        session.token,
         httponly=True,
         samesite="Strict",
         secure=settings.web_cookie_secure,
@@ -161,10 +146,8 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
-    token = request.cookies.get(sessions.COOKIE)
-    if token:
-        await sessions.end(request.app[POOL], token)
-    await audit.record(request.app[POOL], actor_of(request), "logout")
+    async with request.app[POOL].acquire() as conn:
+        await logins.log_out(conn, request.cookies.get(sessions.COOKIE), actor_of(request))
     response = web.json_response({"ok": True})
     response.del_cookie(sessions.COOKIE, path="/")
     return response
