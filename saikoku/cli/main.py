@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from saikoku.cli import (
+    audit,
     bench,
     campaign,
     db,
@@ -37,6 +38,7 @@ COMMAND_GROUPS = (
     letters,
     users,
     recordings,
+    audit,
     pacing,
     bench,
 )
