@@ -31,6 +31,7 @@ from saikoku.core.errors import ConfigurationError, NotReadyError, PbxError
 from saikoku.core.supervision import consume_queue, spawn_supervised
 from saikoku.pbx.connect import ami_config, ari_stream_config
 from saikoku.web import (
+    audit_api,
     auth,
     campaign_api,
     handoff_api,
@@ -213,5 +214,6 @@ def create_app(
     campaign_api.add_routes(app)
     recording_api.add_routes(app)
     handoff_api.add_routes(app)
+    audit_api.add_routes(app)
     pages.add_routes(app)
     return app

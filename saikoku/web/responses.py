@@ -65,6 +65,19 @@ def path_uuid(request: web.Request, name: str) -> UUID:
         raise NotFound("not found") from None
 
 
+def parse_query(request: web.Request, model: type[M]) -> M:
+    """The query string as `model`, or a 400 naming the parameters that are wrong."""
+    try:
+        return model.model_validate(dict(request.query))
+    except ValidationError as exc:
+        raise InvalidBody(
+            [
+                {"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
+                for e in exc.errors(include_input=False)
+            ]
+        ) from None
+
+
 async def parse_body(request: web.Request, model: type[M]) -> M:
     """The request body as `model`, or a 400 naming the fields that are wrong."""
     try:

@@ -1,4 +1,5 @@
-// Supervisors and ward staff: campaigns (pause / resume), the hand-off work list, recordings.
+// Supervisors and ward staff: campaigns (pause / resume), the hand-off work list, recordings;
+// auditors: the access log.
 import { applyLanguage, t, toggleLanguage } from "/static/i18n.js";
 
 const $ = (id) => document.getElementById(id);
@@ -76,6 +77,24 @@ async function showRecordings() {
   )));
 }
 
+async function showAccessLog(event) {
+  event?.preventDefault();
+  const form = $("access-form");
+  if (!form.elements.from.value) {
+    const today = new Date().toLocaleDateString("sv");  // YYYY-MM-DD, local
+    form.elements.from.value = today;
+    form.elements.to.value = today;
+  }
+  const query = new URLSearchParams([...new FormData(form)].filter(([, v]) => v !== ""));
+  const { ok, data } = await api(`/api/audit/reads?${query}`);
+  if (!ok) return;
+  $("access-box").hidden = false;
+  $("access-truncated").hidden = !data.truncated;
+  $("access").querySelector("tbody").replaceChildren(...data.rows.map((r) => row(
+    [r.at.slice(0, 19), r.user_login, r.action, r.reason, r.person_id],
+  )));
+}
+
 async function main() {
   const response = await fetch("/api/me");
   if (!response.ok) { window.location.assign("/login"); return; }
@@ -88,6 +107,10 @@ async function main() {
   if (["supervisor", "admin", "pbx_admin", "auditor"].includes(me.role)) await showCampaigns();
   if (["staff", "admin"].includes(me.role)) await showHandoffs();
   if (["supervisor", "staff", "admin"].includes(me.role)) await showRecordings();
+  if (["auditor", "admin"].includes(me.role)) {
+    $("access-form").onsubmit = showAccessLog;
+    await showAccessLog();
+  }
 }
 
 main();
