@@ -120,7 +120,10 @@ def export_command(settings: Settings, args: argparse.Namespace) -> int:
 
     async def run(pool: asyncpg.Pool) -> int:
         tenant_id = await tenant_id_for(pool, args.tenant)
-        return await export_history(pool, tenant_id, since, Path(args.out), encoding=args.encoding)
+        async with pool.acquire() as conn:
+            return await export_history(
+                conn, tenant_id, args.by, since, Path(args.out), encoding=args.encoding
+            )
 
     count = with_pool(settings, run)
     print(f"wrote {count} history rows to {args.out}")
@@ -138,7 +141,10 @@ def add_commands(sub: SubParsers) -> None:
     what = export.add_subparsers(dest="export_what", required=True)
     history = what.add_parser("history", help="call-center records as 経過記録")
     history.add_argument("--since", required=True, help="ISO date/time, Asia/Tokyo if naive")
-    history.add_argument("--out", required=True)
+    history.add_argument("--out", required=True, help="written mode 0600")
+    history.add_argument(
+        "--by", required=True, help="login of who exports (staff or admin); access-logged"
+    )
     history.add_argument("--tenant", default="tax")
     history.add_argument("--encoding", default="utf-8", choices=["utf-8", "cp932"])
     history.set_defaults(run=export_command)
