@@ -55,8 +55,8 @@ class TerminalProgress(Progress):
 
 
 def write_error_report(errors: list[RowError], path: Path) -> None:
-    """Every problem with the cell's value, for the ward's staff fixing the export: the only
-    place the values appear, so the file is its owner's alone (mode 0600)."""
+    """Every bad cell with its value, for the ward's staff who fix the export: the only place
+    the values appear, so the file is its owner's alone (mode 0600)."""
     with private_text_file(path, encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["file", "line", "column", "value", "reason"])
