@@ -96,6 +96,7 @@ async def save(
         person = call["person_id"]
         if outcome.promise is not None:
             _check_promise(outcome.promise, now)
+        await _check_installments(conn, actor.tenant_id, person, outcome)
         await conn.execute(
             "insert into outcomes (tenant_id, attempt_id, disposition, operator_id, wrap_overrun)"
             " values ($1, $2, $3, $4, exists (select 1 from call_attempt_events"
@@ -154,6 +155,28 @@ def _check_promise(promise: Promise, now: datetime) -> None:
         raise OutcomeError("promise date: it is in the past")
     if (promise.date - now.date()).days > 366:
         raise OutcomeError("promise date: more than a year ahead; hand over to ward staff")
+
+
+async def _check_installments(
+    conn: asyncpg.Connection, tenant_id: UUID, person_id: UUID, outcome: Outcome
+) -> None:
+    """Every installment the promise or the slip names is one of the called person's own, in
+    the caller's tenant: an id from another person's card (or another division) is refused."""
+    named = set(outcome.slip_installment_ids)
+    if outcome.promise is not None:
+        named.update(outcome.promise.installment_ids)
+    if not named:
+        return
+    theirs = await conn.fetchval(
+        "select count(*) from installments i"
+        " join tax_bills b on b.tenant_id = i.tenant_id and b.id = i.bill_id"
+        " where i.tenant_id = $1 and b.person_id = $2 and i.id = any($3::uuid[])",
+        tenant_id,
+        person_id,
+        list(named),
+    )
+    if theirs != len(named):
+        raise OutcomeError("installments: name only installments of the person called")
 
 
 async def _follow_up(

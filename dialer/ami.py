@@ -25,6 +25,8 @@ from dialer.ami_messages import (
     OriginateOutcome,
     OriginateRequest,
     OriginateResult,
+    UnsafeAmiHeader,
+    check_framing,
     parse_originate_reply,
 )
 from saikoku.core.errors import NotReadyError, PbxError
@@ -51,6 +53,10 @@ class AmiConfig:
     backoff_base_s: float = 0.5
     backoff_cap_s: float = 15.0
 
+    def __post_init__(self) -> None:
+        # The Login action carries these: refuse them here, not in a connect callback.
+        check_framing({"Action": "Login", "Username": self.username, "Secret": self.secret})
+
 
 class _Protocol(AMIProtocol):  # type: ignore[misc]
     """Hands every event to the client in wire order — including those panoramisk gives to
@@ -61,6 +67,12 @@ class _Protocol(AMIProtocol):  # type: ignore[misc]
         if "event" in message:
             self.factory.on_wire_event(message)
         super().handle_message(message)
+
+    def send(self, data: Any, as_list: bool = False) -> Any:
+        # Every action, the Login included, is framed and written here: nothing that could
+        # break out of its header line leaves (raises UnsafeAmiHeader before writing).
+        check_framing(data)
+        return super().send(data, as_list=as_list)
 
 
 class _Manager(panoramisk.Manager):  # type: ignore[misc]
@@ -226,7 +238,10 @@ class AmiClient:
             manager = self._require_manager()
         except NotReadyError as exc:
             return OriginateResult(attempt_id, OriginateOutcome.REJECTED, detail=str(exc))
-        future = manager.send_action(request.to_action())
+        try:
+            future = manager.send_action(request.to_action())
+        except UnsafeAmiHeader as exc:
+            return OriginateResult(attempt_id, OriginateOutcome.REJECTED, detail=str(exc))
         self._originates[attempt_id] = future
         # Asterisk itself gives up after the ring timeout; the margin covers set-up.
         deadline = request.ring_timeout_s + self.config.originate_margin_s

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
+
+from saikoku.core.errors import PbxError
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,3 +150,30 @@ class OriginateRequest:
         if self.caller_id:
             action["CallerID"] = self.caller_id
         return action
+
+
+class UnsafeAmiHeader(PbxError):
+    """An action header holds CR, LF or NUL. AMI frames an action as "Name: value" lines ended
+    by an empty line, so such a value could append headers, or whole actions, of its own."""
+
+    code = "ami_header_refused"
+
+
+_BREAKS_FRAMING = re.compile(r"[\r\n\x00]")
+
+
+def check_framing(action: Mapping[str, object]) -> None:
+    """Raise UnsafeAmiHeader unless every header name and value stays on its own line. The
+    message names the header, never its value (a dial string or caller id is a number)."""
+    for name, value in action.items():
+        values = value if isinstance(value, list | tuple) else [value]
+        if _BREAKS_FRAMING.search(name) or any(_BREAKS_FRAMING.search(str(v)) for v in values):
+            action_name = str(action.get("Action", "?"))
+            raise UnsafeAmiHeader(
+                f"AMI {_printable(action_name)} not sent: header {_printable(name)!r}"
+                " holds CR, LF or NUL"
+            )
+
+
+def _printable(text: str) -> str:
+    return text if not _BREAKS_FRAMING.search(text) else "(unprintable)"

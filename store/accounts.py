@@ -4,6 +4,7 @@ is store/logins.py."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
@@ -39,15 +40,27 @@ async def put_tenant(conn: Executor, code: str, name: str) -> UUID:
     return tenant
 
 
-async def active_user_id(conn: Executor, tenant_id: UUID, login: str) -> UUID:
-    user: UUID | None = await conn.fetchval(
-        "select id from users where tenant_id = $1 and login_id = $2 and disabled_at is null",
+@dataclass(frozen=True)
+class ActiveUser:
+    id: UUID
+    login: str
+    role: str
+
+
+async def active_user(conn: Executor, tenant_id: UUID, login: str) -> ActiveUser:
+    """The login, enabled, in this tenant; ConfigurationError otherwise."""
+    row = await conn.fetchrow(
+        "select id, role from users where tenant_id = $1 and login_id = $2 and disabled_at is null",
         tenant_id,
         login,
     )
-    if user is None:
+    if row is None:
         raise ConfigurationError(f"no active user {login!r} in this tenant")
-    return user
+    return ActiveUser(row["id"], login, row["role"])
+
+
+async def active_user_id(conn: Executor, tenant_id: UUID, login: str) -> UUID:
+    return (await active_user(conn, tenant_id, login)).id
 
 
 async def add_user(

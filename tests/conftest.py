@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -101,4 +101,12 @@ async def tenant_id(pool: asyncpg.Pool, request: pytest.FixtureRequest) -> uuid.
 @pytest.fixture(scope="session", autouse=True)
 def logging_configured() -> None:
     """The service's own logging set-up, once, as `saikoku` does at start."""
+    configure_logging("console", "info")
+
+
+@pytest.fixture
+def json_logging() -> Iterator[None]:
+    """Logging as the service runs it (JSON lines on stderr), for tests that read the lines."""
+    configure_logging("json", "info")
+    yield
     configure_logging("console", "info")

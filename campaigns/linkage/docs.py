@@ -103,8 +103,9 @@ def index_page() -> str:
         "",
         "Rules for every file:",
         "",
-        "- A bad cell anywhere rejects the whole import; the error report (stderr and a CSV "
-        "file) names file, line, column, value and reason for every bad cell.",
+        "- A bad cell anywhere rejects the whole import; the error report, a CSV file readable "
+        "by its owner only, names file, line, column, value and reason for every bad cell "
+        "(the terminal shows file, line, column and reason, never the value).",
         "- Importing the same files again changes nothing. A row a newer export no longer "
         "contains is kept and flagged (`missing_since`), never deleted.",
         "- The original text of every normalised field is kept beside the normalised value.",

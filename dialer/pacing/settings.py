@@ -13,6 +13,12 @@ from saikoku.core.errors import ConfigurationError
 RULE_CAP_PCT = 3.0
 # The rule: ring at least this long before giving up on an unanswered call.
 MIN_RING_TIMEOUT_S = 15.0
+# The carrier trunk's endpoint in asterisk-conf/pjsip.conf: every campaign call goes there.
+TRUNK_ENDPOINT = "trunk"
+# The template becomes the Originate's Channel header, so it may be nothing but a PJSIP dial
+# string to the trunk: an optional digit prefix the carrier wants (e.g. 184, show caller id),
+# then the number.
+_DIAL_TEMPLATE = re.compile(rf"PJSIP/[0-9]{{0,8}}\{{number\}}@{TRUNK_ENDPOINT}")
 
 
 class AmdParameters(BaseModel):
@@ -58,11 +64,11 @@ class PacingSettings(BaseModel):
 
     @field_validator("dial_template")
     @classmethod
-    def _has_number(cls, value: str) -> str:
-        if value.count("{number}") != 1 or re.search(r"\{(?!number\})", value):
+    def _dials_the_trunk(cls, value: str) -> str:
+        if not _DIAL_TEMPLATE.fullmatch(value):
             raise ValueError(
-                "must contain {number} exactly once and no other {…} field,"
-                " e.g. PJSIP/{number}@trunk"
+                f"must be PJSIP/{{number}}@{TRUNK_ENDPOINT}, optionally with up to 8 digits"
+                f" before {{number}} (e.g. PJSIP/184{{number}}@{TRUNK_ENDPOINT})"
             )
         return value
 

@@ -136,8 +136,15 @@ async def test_history_export_round_trips_through_the_importer(
         person_id,
         contacted,
     )
+    await pool.execute(
+        "insert into users (tenant_id, login_id, display_name, role, password_hash)"
+        " values ($1, 'staff1', '区職員', 'staff', 'x')",
+        tenant_id,
+    )
     out = tmp_path / f"経過記録_{encoding}.csv"
-    assert await export_history(pool, tenant_id, since, out, encoding=encoding) == 1
+    async with pool.acquire() as conn:
+        written = await export_history(conn, tenant_id, "staff1", since, out, encoding=encoding)
+    assert written == 1
     with out.open(encoding=encoding, newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0][:2] == ["宛名番号", "日時"]

@@ -1,11 +1,12 @@
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 
 from dialer.ami import AmiClient, AmiConfig
-from dialer.ami_messages import OriginateOutcome, OriginateRequest
+from dialer.ami_messages import OriginateOutcome, OriginateRequest, UnsafeAmiHeader
 from saikoku.core.supervision import State
 from tests.unit.fake_ami import FakeAmi, finish_originate, queue_originate, send_event
 
@@ -195,3 +196,31 @@ async def test_originate_response_also_reaches_the_event_queue_in_wire_order(
             names.append(event.name)
     assert names == ["hangup", "originateresponse"]
     await ami.close()
+
+
+async def test_unsafe_headers_are_refused_before_anything_is_written(fake: FakeAmi) -> None:
+    ami = client_for(fake)
+    ami.start()
+    await ami.readiness.wait_ready(2)
+    with pytest.raises(UnsafeAmiHeader, match="'Channel'"):
+        await ami.action({"Action": "Hangup", "Channel": "x\r\nAction: Command\r\nCommand: x"})
+    injected = [
+        dataclasses.replace(request(), channel="PJSIP/1@trunk\r\nAction: Command"),
+        dataclasses.replace(request(), caller_id="0312345678\r\nAction: Command"),
+        dataclasses.replace(request(), variables={"SAIKOKU_AMD": "on\nAction: Command"}),
+        dataclasses.replace(request(), context="saikoku-outbound\x00"),
+    ]
+    for bad in injected:
+        result = await ami.originate(bad)
+        assert result.outcome is OriginateOutcome.REJECTED
+        assert result.detail is not None and "CR, LF or NUL" in result.detail
+    await ami.live_channel_ids()  # the connection is still in step
+    sent = [a["action"] for a in fake.received if a["action"] != "Ping"]
+    assert sent == ["Login", "CoreShowChannels"]
+    assert ami.readiness.ready
+    await ami.close()
+
+
+def test_a_login_that_would_not_frame_is_refused_at_configuration() -> None:
+    with pytest.raises(UnsafeAmiHeader, match="'Secret'"):
+        AmiConfig(host="127.0.0.1", port=5038, username="saikoku", secret="s3cret\r\nX: y")

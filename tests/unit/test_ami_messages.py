@@ -6,6 +6,8 @@ from dialer.ami_messages import (
     AmiEvent,
     OriginateOutcome,
     OriginateRequest,
+    UnsafeAmiHeader,
+    check_framing,
     outcome_from_reason,
     parse_originate_reply,
 )
@@ -93,3 +95,34 @@ def test_originate_action_is_async_and_carries_the_attempt_everywhere() -> None:
     assert f"SAIKOKU_ATTEMPT={ATTEMPT}" in action["Variable"]  # type: ignore[operator]
     assert "SAIKOKU_AMD=on" in action["Variable"]  # type: ignore[operator]
     assert "CallerID" not in action
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Action": "Originate", "Channel": "PJSIP/1@trunk\r\nAction: Command"},
+        {"Action": "Originate", "CallerID": "0312345678\n"},
+        {"Action": "Originate", "Variable": ["A=1", "B=2\x00"]},
+        {"Action": "Ping\r\nCommand: core stop now"},
+        {"Action": "Ping", "X\r\nY": "1"},
+    ],
+)
+def test_framing_refuses_cr_lf_and_nul_naming_the_header_not_the_value(
+    headers: dict[str, object],
+) -> None:
+    with pytest.raises(UnsafeAmiHeader, match="CR, LF or NUL") as refused:
+        check_framing(headers)
+    assert "PJSIP" not in str(refused.value) and "0312345678" not in str(refused.value)
+    assert "\n" not in str(refused.value) and "\x00" not in str(refused.value)
+
+
+def test_framing_lets_ordinary_actions_through() -> None:
+    check_framing(
+        OriginateRequest(
+            attempt_id=ATTEMPT,
+            channel="PJSIP/0312345678@trunk",
+            context="saikoku-outbound",
+            caller_id="0312345678",
+            variables={"SAIKOKU_AMD": "on"},
+        ).to_action()
+    )

@@ -176,3 +176,31 @@ def test_policies_by_name() -> None:
         pacer_named("fixed:9")
     with pytest.raises(ConfigurationError, match="unknown pacing policy"):
         pacer_named("aggressive")
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "PJSIP/{number}@trunk\r\nAction: Command\r\nCommand: core stop now",
+        "PJSIP/{number}@trunk\n",
+        "PJSIP/{number}@trunk\x00",
+        "PJSIP/{number}@other-carrier",
+        "Local/{number}@saikoku-outbound",
+        "PJSIP/{number}@trunk/sip:evil@example.com",
+        "PJSIP/12a{number}@trunk",
+        "PJSIP/{number}@trunk&PJSIP/0999@trunk",
+    ],
+)
+def test_dial_template_is_only_a_pjsip_dial_string_to_the_trunk(template: str) -> None:
+    # It becomes the Originate's Channel header: anything else could smuggle AMI headers in.
+    with pytest.raises(ConfigurationError, match="dial_template"):
+        pacing_settings(dial_template=template)
+
+
+def test_dial_template_may_put_digits_before_the_number() -> None:
+    assert pacing_settings(dial_template="PJSIP/184{number}@trunk").dial_template == (
+        "PJSIP/184{number}@trunk"
+    )
+    assert pacing_settings().dial_template == "PJSIP/{number}@trunk"
+    with pytest.raises(ConfigurationError, match="caller_id"):
+        pacing_settings(caller_id="0312345678\r\nAction: Command")

@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 import structlog
 
+from dialer.ami import EVENT_CLASSES
+from dialer.pacing.settings import TRUNK_ENDPOINT
 from saikoku.config.logs import drop_personal_fields
 from saikoku.config.settings import Settings, load_settings
 from saikoku.core.errors import ConfigurationError
@@ -97,3 +99,32 @@ def test_backoff_grows_to_its_cap_with_jitter() -> None:
         assert ceiling / 10 <= delay <= ceiling
     backoff.reset()
     assert backoff.next_delay() <= 0.5
+
+
+def _ami_user_permissions() -> dict[str, set[str]]:
+    """read/write classes of the service's AMI user, as asterisk-conf/manager.conf ships."""
+    section, found = "", {}
+    for raw in (SOURCE_DIR / "manager.conf").read_text().splitlines():
+        line = raw.split(";", 1)[0].strip()
+        if line.startswith("["):
+            section = line.strip("[]")
+        elif section == "@ami_user@" and "=" in line:
+            key, _, value = (p.strip() for p in line.partition("="))
+            if key in ("read", "write"):
+                found[key] = {c.strip() for c in value.split(",") if c.strip()}
+    return found
+
+
+def test_the_ami_user_may_write_only_what_the_dialer_sends() -> None:
+    permissions = _ami_user_permissions()
+    # system/command/config would let an AMI user run shell commands (Originate to System(),
+    # Command), reload modules or rewrite the configuration; "all" is every class at once.
+    assert not permissions["write"] & {"system", "command", "config", "all", "agi", "user"}
+    assert permissions["write"] == {"originate", "reporting"}
+    # Reading: exactly the event classes the client subscribes to.
+    assert permissions["read"] == set(EVENT_CLASSES.split(","))
+
+
+def test_the_dial_template_names_the_trunk_endpoint_that_pjsip_conf_defines() -> None:
+    pjsip = (SOURCE_DIR / "pjsip.conf").read_text()
+    assert re.search(rf"^\[{TRUNK_ENDPOINT}\]\s*\ntype = endpoint", pjsip, re.MULTILINE)

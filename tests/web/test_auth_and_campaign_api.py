@@ -216,6 +216,32 @@ async def test_pacing_knobs_are_validated_and_every_change_recorded(
     assert refused.status == 403
 
 
+async def test_a_dial_template_that_would_inject_ami_headers_is_refused(
+    web_client: Client, pool: asyncpg.Pool, tenant_id: uuid.UUID, tenant_code: str
+) -> None:
+    owner = await add_user(pool, tenant_id, "sv1", "supervisor")
+    await add_user(pool, tenant_id, "pbx1", "pbx_admin")
+    cid = await pool.fetchval(
+        "insert into campaigns (tenant_id, name, created_by) values ($1, 'R8', $2) returning id",
+        tenant_id,
+        owner,
+    )
+    csrf = {"X-CSRF-Token": await log_in(web_client, tenant_code, "pbx1")}
+    for template in (
+        "PJSIP/{number}@trunk\r\nAction: Command\r\nCommand: core stop now",
+        "PJSIP/{number}@trunk\n",
+        "Local/{number}@saikoku-outbound",
+    ):
+        refused = await web_client.put(
+            f"/api/campaigns/{cid}/pacing", json={"dial_template": template}, headers=csrf
+        )
+        assert refused.status == 400
+        answer = await refused.json()
+        assert answer["error"] == "bad_pacing" and "dial_template" in answer["message"]
+    assert await pool.fetchval("select pacing from campaigns where id = $1", cid) == "{}"
+    assert (await (await web_client.get(f"/api/campaigns/{cid}/pacing/changes")).json()) == []
+
+
 async def test_a_tenant_with_pacing_changes_and_sessions_can_be_erased(
     web_client: Client, pool: asyncpg.Pool, tenant_code: str
 ) -> None:

@@ -111,6 +111,93 @@ async def test_forms_sent_are_kept_in_the_history_for_the_ward(
     )
 
 
+async def installment_of(pool: asyncpg.Pool, tenant_id: uuid.UUID, person: uuid.UUID) -> uuid.UUID:
+    bill = await pool.fetchval(
+        "insert into tax_bills (tenant_id, person_id, tax_type, fiscal_year, notice_number,"
+        " annual_amount) values ($1, $2, 'resident', 2026, $3, 12000) returning id",
+        tenant_id,
+        person,
+        uuid.uuid4().hex[:12],
+    )
+    installment: uuid.UUID = await pool.fetchval(
+        "insert into installments (tenant_id, bill_id, installment_no, assessed_amount)"
+        " values ($1, $2, 1, 3000) returning id",
+        tenant_id,
+        bill,
+    )
+    return installment
+
+
+async def test_installments_named_in_an_outcome_must_be_the_called_persons(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID
+) -> None:
+    op = await add_user(pool, tenant_id, "op1", "operator")
+    person, attempt = await call_with(pool, tenant_id, op)
+    own = await installment_of(pool, tenant_id, person)
+    neighbour, _ = await call_with(pool, tenant_id, op)
+    neighbours = await installment_of(pool, tenant_id, neighbour)
+    other_tenant = await pool.fetchval(
+        "insert into tenants (code, name) values ($1, '他課') returning id",
+        f"o_{uuid.uuid4().hex[:12]}",
+    )
+    other_person = await pool.fetchval(
+        "insert into persons (tenant_id, resident_number, name_raw, name)"
+        " values ($1, '1', '他 太郎', '他 太郎') returning id",
+        other_tenant,
+    )
+    foreign = await installment_of(pool, other_tenant, other_person)
+    actor = audit.Actor(tenant_id, op, "op1")
+    soon = (NOW + timedelta(days=3)).date()
+
+    def promise(*ids: uuid.UUID) -> Outcome:
+        return Outcome(
+            attempt_id=attempt,
+            disposition="promise_to_pay",
+            conversation_log="約束",
+            promise=Promise(date=soon, amount=3000, installment_ids=list(ids)),
+        )
+
+    def slip(*ids: uuid.UUID) -> Outcome:
+        return Outcome(
+            attempt_id=attempt,
+            disposition="slip_reissue",
+            conversation_log="再発行",
+            slip_installment_ids=list(ids),
+        )
+
+    refused = [
+        promise(neighbours),
+        promise(own, foreign),
+        promise(uuid.uuid4()),
+        slip(neighbours),
+        slip(own, foreign),
+    ]
+    async with pool.acquire() as conn:
+        for outcome in refused:
+            with pytest.raises(OutcomeError, match="installment") as error:
+                await outcomes.save(conn, actor, outcome, NOW)
+            assert error.value.http_status == 409
+        written = await conn.fetchrow(
+            "select (select count(*) from outcomes where attempt_id = $1) as o,"
+            " (select count(*) from conversation_logs where attempt_id = $1) as c,"
+            " (select count(*) from promises where attempt_id = $1) as p,"
+            " (select count(*) from letters where attempt_id = $1) as l,"
+            " (select count(*) from history where attempt_id = $1) as h,"
+            " (select count(*) from audit_log where object_id = $1::text) as a",
+            attempt,
+        )
+        assert tuple(written) == (0, 0, 0, 0, 0, 0)
+        await outcomes.save(conn, actor, slip(own), NOW)
+        _, again = await call_with(pool, tenant_id, op)
+        await conn.execute("update call_attempts set person_id = $2 where id = $1", again, person)
+        kept = promise(own).model_copy(update={"attempt_id": again})
+        await outcomes.save(conn, actor, kept, NOW)
+    installments = await pool.fetchval(
+        "select installments from letters where attempt_id = $1", attempt
+    )
+    assert str(own) in installments
+
+
 async def test_staff_take_and_close_hand_offs(
     web_client: Client, pool: asyncpg.Pool, tenant_id: uuid.UUID, tenant_code: str
 ) -> None:
