@@ -5,15 +5,21 @@ transaction."""
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 
+from saikoku.core.errors import BadRequest, Forbidden
+from saikoku.core.private_file import private_text_file
+from saikoku.core.tokyo import TOKYO
 from store import audit
+from store.accounts import active_user
 
 # Rows about a person, and bulk exports (which name no one person but read many).
 READS_SQL = """
@@ -47,6 +53,20 @@ class ReadsFilter:
     until: datetime
     login: str | None = None
     person_id: UUID | None = None
+
+    @classmethod
+    def for_days(
+        cls, first: date, last: date, login: str | None = None, person_id: UUID | None = None
+    ) -> ReadsFilter:
+        """Whole days in Tokyo, first to last inclusive."""
+        if last < first:
+            raise BadRequest("the last day is before the first")
+        return cls(
+            datetime.combine(first, time(), TOKYO),
+            datetime.combine(last + timedelta(days=1), time(), TOKYO),
+            login or None,
+            person_id,
+        )
 
     def as_detail(self) -> dict[str, Any]:
         return {
@@ -92,3 +112,45 @@ async def reads(
             detail={**wanted.as_detail(), "rows": len(rows)},
         )
     return [_row(r) for r in rows]
+
+
+# Who may read the access log: auditors, and admins (who answer for the system). Not the
+# contractor's supervisors and operators, whose reads it records.
+AUDIT_ROLES = ("auditor", "admin")
+
+
+class AccessLogRefused(Forbidden):
+    """The named login may not read the access log."""
+
+    code = "access_log_refused"
+
+
+async def export_reads(
+    conn: asyncpg.Connection, tenant_id: UUID, by_login: str, wanted: ReadsFilter, out: Path
+) -> int:
+    """Write the matching rows to `out` as CSV (UTF-8 with BOM, mode 0600) for `by_login`, an
+    auditor or admin of the tenant; the export is logged with the read. Returns the rows."""
+    reader = await active_user(conn, tenant_id, by_login)
+    actor = audit.Actor(tenant_id, reader.id, reader.login)
+    if reader.role not in AUDIT_ROLES:
+        await audit.record(conn, actor, "access_log_refused", reason="role")
+        raise AccessLogRefused(
+            f"{by_login!r} may not read the access log: only {', '.join(AUDIT_ROLES)} may"
+        )
+    async with conn.transaction():
+        rows = await reads(conn, actor, wanted, how="export")
+        # Last, so that a file exists only with its access-log row (the commit follows).
+        with private_text_file(out, encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(COLUMNS)
+            for row in rows:
+                writer.writerow(["" if row[c] is None else _cell(row[c]) for c in COLUMNS])
+    return len(rows)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(TOKYO).isoformat(timespec="seconds")
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value

@@ -3,13 +3,12 @@ range of days, by login and by person. Reading it is access-logged too."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from uuid import UUID
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from saikoku.core.tokyo import TOKYO
 from saikoku.web.auth import actor_of, require_role
 from saikoku.web.keys import POOL
 from saikoku.web.responses import json_ok, parse_query
@@ -28,19 +27,8 @@ class ReadsQuery(BaseModel):
     login: str | None = Field(default=None, max_length=64)
     person: UUID | None = None
 
-    @model_validator(mode="after")
-    def _in_order(self) -> ReadsQuery:
-        if self.last_day < self.first_day:
-            raise ValueError("to: before from")
-        return self
-
     def filter(self) -> ReadsFilter:
-        return ReadsFilter(
-            datetime.combine(self.first_day, time(), TOKYO),
-            datetime.combine(self.last_day + timedelta(days=1), time(), TOKYO),
-            self.login or None,
-            self.person,
-        )
+        return ReadsFilter.for_days(self.first_day, self.last_day, self.login, self.person)
 
 
 @require_role(*AUDITORS)
