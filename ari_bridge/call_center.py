@@ -147,7 +147,7 @@ class CallCenter:
         flagged = []
         for op in self.desk.all():
             if op.state is OperatorState.WRAP_UP and now - op.since >= limit_s:
-                attempt_id = op.last_attempt_id
+                attempt_id = op.card_attempt_id
                 await self.set_ready(op.user_id, op.wants_ready, reason="wrap-up time ran out")
                 if attempt_id is not None:
                     await self._flag_overrun(attempt_id, limit_s)

@@ -72,7 +72,7 @@ class DeskHub:
     async def _card(
         self, operator: Operator, actor: audit.Actor, reason: str
     ) -> dict[str, Any] | None:
-        attempt_id = operator.last_attempt_id
+        attempt_id = operator.card_attempt_id
         if attempt_id is None:
             return None
         async with self._pool.acquire() as conn:
@@ -85,7 +85,7 @@ class DeskHub:
         return {
             "type": "state",
             "state": operator.state.value,
-            "attempt_id": str(operator.last_attempt_id) if operator.last_attempt_id else None,
+            "attempt_id": str(operator.card_attempt_id) if operator.card_attempt_id else None,
             "for_s": round(time.monotonic() - operator.since, 1),
         }
 

@@ -32,6 +32,11 @@ class Desk:
             assert response.status == 200, data
             return data
 
+    async def get(self, path: str) -> tuple[int, dict[str, Any]]:
+        """A read that may be refused: its status and answer."""
+        async with self.http.get(self.base + path) as response:
+            return response.status, await response.json()
+
     async def state(self) -> str:
         return str((await self.status())["state"])
 
@@ -40,12 +45,15 @@ class Desk:
             data: dict[str, Any] = await response.json()
             return data
 
-    async def save_outcome(self, disposition: str = "third_party") -> None:
-        attempt_id = (await self.status())["attempt_id"]
+    async def save_outcome(
+        self, disposition: str = "third_party", attempt_id: uuid.UUID | None = None
+    ) -> None:
+        """The outcome of this call, by default of the call the desk is on or wrapping up."""
+        call = str(attempt_id) if attempt_id else (await self.status())["attempt_id"]
         await self.post(
             "/api/operator/outcome",
             {
-                "attempt_id": attempt_id,
+                "attempt_id": call,
                 "disposition": disposition,
                 "conversation_log": "テスト通話（家族が応答）",
             },
