@@ -107,12 +107,12 @@ class CallCenter:
             await self._line_gone(operator, "phone could not be called")
             raise
 
-    async def sign_out(self, user_id: UUID, by: UUID | None) -> None:
+    async def sign_out(self, user_id: UUID, by: UUID | None, reason: str = "signed out") -> None:
         operator = self.desk.get(user_id)
         if operator is None or operator.state is OperatorState.OFFLINE:
             return
         line = operator.line_channel
-        await self._line_gone(operator, "signed out", by=by)
+        await self._line_gone(operator, reason, by=by)
         if line:
             await self._ari.hangup(line)
 

@@ -77,7 +77,9 @@ async def desktop_socket(request: web.Request) -> web.StreamResponse:
     if origin is not None and origin != f"{request.scheme}://{request.host}":
         raise Forbidden("forbidden origin", code="origin")
     user = request[USER]
-    return await request.app[DESK_HUB].serve(request, user.user_id, user.login, actor_of(request))
+    return await request.app[DESK_HUB].serve(
+        request, user.user_id, user.login, actor_of(request), user.session_key
+    )
 
 
 @require_role("operator")

@@ -157,7 +157,9 @@ function connect(delay = 1000) {
     if (message.type === "state") showState(message);
     if (message.type === "screen_pop") showCard(message.card);
   };
-  socket.onclose = () => {
+  socket.onclose = (event) => {
+    // 4001: the session is over (logged out, idle, account disabled): log in again.
+    if (event.code === 4001) { window.location.assign("/login"); return; }
     $("link").textContent = t("reconnecting");
     setTimeout(() => connect(Math.min(delay * 2, 10000)), delay);
   };
