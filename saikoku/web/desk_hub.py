@@ -5,8 +5,8 @@ the card again (logged again: it is another view).
 
 Each socket belongs to the login session that opened it. When that session ends — logout,
 idle or maximum age, the account disabled (also by another process) — the socket is closed,
-and an operator left with no live session is signed out, their line hung up: nothing pops up
-on a screen nobody is logged in to any more (`sweep`)."""
+and an operator who signed in from the browser and has no live session left is signed out,
+their line hung up: nothing pops up on a screen nobody is logged in to any more (`sweep`)."""
 
 from __future__ import annotations
 
@@ -42,6 +42,10 @@ class DeskHub:
         # Each operator's open sockets, with the session (key) each was opened in.
         self._sockets: dict[UUID, dict[web.WebSocketResponse, bytes]] = defaultdict(dict)
         self._logins: dict[UUID, str] = {}
+        # Operators who signed in from their browser: their desk lasts as long as a login
+        # session of theirs (desks signed in within the process — the demo's stand-ins, the
+        # bench — have none).
+        self._session_desks: set[UUID] = set()
         # Sockets being closed: the close is sent at once, the desktop's answer not waited for
         # (a logout answers without waiting on its desktops).
         self._closing: set[asyncio.Task[bool]] = set()
@@ -73,15 +77,24 @@ class DeskHub:
     def detach(self, user_id: UUID, ws: web.WebSocketResponse) -> None:
         self._sockets[user_id].pop(ws, None)
 
+    async def sign_in(self, user_id: UUID, tenant_id: UUID, endpoint: str) -> None:
+        """An operator signs in from their browser (their phone is called)."""
+        await self._center.sign_in(user_id, tenant_id, endpoint)
+        self._session_desks.add(user_id)
+
     async def sweep(self) -> None:
-        """Close the sockets whose session is over and sign out every operator on the desk
-        who has no live session left (one query for all)."""
+        """Close the sockets whose session is over and sign out every operator who signed in
+        from their browser and has no live session left (one query for all)."""
         sockets = [
             (user_id, ws, key)
             for user_id, open_ in self._sockets.items()
             for ws, key in open_.items()
         ]
-        on_desk = [op for op in self._center.desk.all() if op.state is not OperatorState.OFFLINE]
+        on_desk = [
+            op
+            for op in self._center.desk.all()
+            if op.user_id in self._session_desks and op.state is not OperatorState.OFFLINE
+        ]
         if not sockets and not on_desk:
             return
         live = await sessions.still_live(
@@ -104,6 +117,7 @@ class DeskHub:
         """The desk of an operator whose every session is over: offline, line hung up."""
         if operator.state is OperatorState.OFFLINE:
             return  # signed out meanwhile (by them, or by a sweep running at the same time)
+        self._session_desks.discard(operator.user_id)
         # The desk is offline before the hang-up is sent; a PBX that is down has no line left
         # to hang up, or the orphan sweep on reconnect releases it.
         with contextlib.suppress(PbxError, NotReadyError):

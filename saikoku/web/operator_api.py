@@ -49,7 +49,7 @@ async def sign_in(request: web.Request) -> web.Response:
         raise Conflict(
             "電話機が割り当てられていません。管理者に連絡してください。", code="no_phone"
         )
-    await request.app[CALL_CENTER].sign_in(user.user_id, user.tenant_id, user.phone_endpoint)
+    await request.app[DESK_HUB].sign_in(user.user_id, user.tenant_id, user.phone_endpoint)
     return _state(request)
 
 
