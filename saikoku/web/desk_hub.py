@@ -103,15 +103,16 @@ class DeskHub:
             {op.user_id for op in on_desk},
             self._session_idle,
         )
+        # Signed out first, so the desktop gets the last state before its socket closes.
+        for operator in on_desk:
+            if operator.user_id not in live.users:
+                await self._sign_out(operator)
         for user_id, ws, key in sockets:
             if key not in live.sessions:
                 self.detach(user_id, ws)
                 closing = asyncio.create_task(ws.close(code=SESSION_OVER, message=b"session over"))
                 self._closing.add(closing)
                 closing.add_done_callback(self._closing.discard)
-        for operator in on_desk:
-            if operator.user_id not in live.users:
-                await self._sign_out(operator)
 
     async def _sign_out(self, operator: Operator) -> None:
         """The desk of an operator whose every session is over: offline, line hung up."""
