@@ -107,12 +107,12 @@ class CallCenter:
             await self._line_gone(operator, "phone could not be called")
             raise
 
-    async def sign_out(self, user_id: UUID, by: UUID | None) -> None:
+    async def sign_out(self, user_id: UUID, by: UUID | None, reason: str = "signed out") -> None:
         operator = self.desk.get(user_id)
         if operator is None or operator.state is OperatorState.OFFLINE:
             return
         line = operator.line_channel
-        await self._line_gone(operator, "signed out", by=by)
+        await self._line_gone(operator, reason, by=by)
         if line:
             await self._ari.hangup(line)
 
@@ -147,7 +147,7 @@ class CallCenter:
         flagged = []
         for op in self.desk.all():
             if op.state is OperatorState.WRAP_UP and now - op.since >= limit_s:
-                attempt_id = op.last_attempt_id
+                attempt_id = op.card_attempt_id
                 await self.set_ready(op.user_id, op.wants_ready, reason="wrap-up time ran out")
                 if attempt_id is not None:
                     await self._flag_overrun(attempt_id, limit_s)

@@ -1,6 +1,7 @@
-"""The dialer's bookkeeping on campaign targets: claim people with the number to call, mark
-them in a call, and settle them when the call is over (next try per the contact policy,
-completed when an operator talked to them, exhausted when the policy allows no more).
+"""The dialer's bookkeeping on campaign targets: claim people with the number to call (in
+preview, one person per operator at a time, put back only with a logged reason), mark them in a
+call, and settle them when the call is over (next try per the contact policy, completed when an
+operator talked to them, exhausted when the policy allows no more).
 
 Settling reads the attempt rows, not in-memory state, so a dialer that crashed and restarted
 settles what happened meanwhile (after reconciliation closed the lost attempts)."""
@@ -9,13 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 from uuid import UUID
 
 import asyncpg
 
 from campaigns.phones import best_phones
 from campaigns.policy import ContactPolicy, PastAttempt, next_call_time
-from campaigns.targets import next_targets
+from campaigns.targets import Target, held_by, next_targets
+from saikoku.core.errors import Conflict
+from store import audit
+
+# Why an operator in preview puts a person back without calling: a fixed list, so the access
+# log holds a reason and never free text about the person.
+SkipReason = Literal["knows_the_person", "number_in_doubt", "needs_check", "not_now", "other"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,70 @@ async def claim_dials(
         for t in targets
         if t.person_id in phones
     ]
+
+
+async def claim_for_operator(
+    conn: asyncpg.Connection,
+    campaign_ids: list[UUID],
+    now: datetime,
+    *,
+    worker: str,
+    policy: ContactPolicy | None = None,
+    lease: timedelta = timedelta(minutes=2),
+) -> Target | None:
+    """Preview: the one person an operator may look at. The target they hold already (lease
+    still running), else a new claim from the first of these campaigns with someone to call
+    now. They get no other until it is dialed (`mark_in_call`), skipped (`release_claim`) or
+    its lease runs out; two asks at once from one operator are taken one after the other, so
+    they never hold two."""
+    async with conn.transaction():
+        await conn.execute("select pg_advisory_xact_lock(hashtextextended($1, 0))", worker)
+        held = await held_by(conn, campaign_ids, worker, now)
+        if held is not None:
+            return held
+        for campaign_id in campaign_ids:
+            claimed = await next_targets(
+                conn, campaign_id, 1, now, worker=worker, lease=lease, policy=policy
+            )
+            if claimed:
+                return claimed[0]
+    return None
+
+
+async def release_claim(
+    conn: asyncpg.Connection,
+    actor: audit.Actor,
+    target_id: UUID,
+    *,
+    worker: str,
+    reason: SkipReason,
+    retry_at: datetime,
+) -> None:
+    """The operator puts the person they hold back without calling, for a reason (logged in
+    the same transaction). The target is pending again from `retry_at` — not at once, or it
+    would be the next one shown again."""
+    async with conn.transaction():
+        person_id: UUID | None = await conn.fetchval(
+            "update campaign_targets set state = 'pending', claimed_by = null,"
+            " claim_expires_at = null, next_attempt_at = $4, updated_at = now()"
+            " where id = $1 and tenant_id = $2 and state = 'claimed' and claimed_by = $3"
+            " returning person_id",
+            target_id,
+            actor.tenant_id,
+            worker,
+            retry_at,
+        )
+        if person_id is None:
+            raise Conflict("この案件は表示期限が切れました。", code="not_claimed")
+        await audit.record(
+            conn,
+            actor,
+            "preview_skipped",
+            object_type="campaign_target",
+            object_id=target_id,
+            person_id=person_id,
+            reason=reason,
+        )
 
 
 async def mark_in_call(conn: asyncpg.Connection, target_id: UUID) -> None:

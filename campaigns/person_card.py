@@ -149,10 +149,14 @@ async def open_card_on_call(
     *,
     reason: str,
 ) -> dict[str, Any]:
-    """The card of `person_id` only if `attempt_id` is the actor's call with that person; any
-    other ask is refused and the refusal access-logged."""
+    """The card of `person_id` only if `attempt_id` — the call the operator is on or wrapping
+    up, None otherwise — is with that person; any other ask is refused and the refusal
+    access-logged."""
     on_call = attempt_id is not None and await conn.fetchval(
-        "select person_id = $2 from call_attempts where id = $1", attempt_id, person_id
+        "select person_id = $2 from call_attempts where id = $1 and tenant_id = $3",
+        attempt_id,
+        person_id,
+        actor.tenant_id,
     )
     if not on_call:
         await audit.record(

@@ -34,6 +34,21 @@ async def release_expired_claims(conn: asyncpg.Connection, now: datetime) -> int
     return int(result.split()[-1])
 
 
+async def held_by(
+    conn: asyncpg.Connection, campaign_ids: list[UUID], worker: str, now: datetime
+) -> Target | None:
+    """The target of these campaigns this worker has claimed and whose lease still runs."""
+    row = await conn.fetchrow(
+        "select id, person_id, priority from campaign_targets"
+        " where campaign_id = any($1::uuid[]) and state = 'claimed' and claimed_by = $2"
+        " and claim_expires_at >= $3 order by claim_expires_at desc limit 1",
+        campaign_ids,
+        worker,
+        now,
+    )
+    return None if row is None else Target(row["id"], row["person_id"], row["priority"])
+
+
 async def _attempt_history(
     conn: asyncpg.Connection, person_ids: list[UUID]
 ) -> dict[UUID, list[PastAttempt]]:

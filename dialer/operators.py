@@ -6,6 +6,10 @@ dialer and tests.
     ready → talking (a call was bridged) → wrap_up (the caller left) → ready | paused
 
 A call goes to the operator who has been ready the longest (fair, and it spreads talk time).
+
+An operator sees one person's card: the person of the call they are talking on or wrapping up
+(`card_attempt_id`). Every move out of talking and wrap-up clears it, so nothing of a call
+outlives its wrap-up.
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ class OperatorState(StrEnum):
     WRAP_UP = "wrap_up"
 
 
+# The states in which the operator is on a call or wrapping it up: the only ones with a card.
+ON_A_CALL = frozenset({OperatorState.TALKING, OperatorState.WRAP_UP})
+
+
 class OperatorStateError(Conflict):
     """The operator cannot do that from the state they are in."""
 
@@ -43,9 +51,11 @@ class Operator:
     # Their phone's channel in the PBX and the bridge it waits in (a nailed-up line).
     line_channel: str | None = None
     bridge_id: str | None = None
+    # The caller in their bridge now (talking only).
     attempt_id: UUID | None = None
-    # The call they are on or wrapping up (kept through wrap-up for the outcome).
-    last_attempt_id: UUID | None = None
+    # The call they are on or wrapping up: whose card they may see and whose outcome they
+    # save. Set only while talking or in wrap-up.
+    card_attempt_id: UUID | None = None
     # Ready or paused once the phone line is up.
     wants_ready: bool = True
 
@@ -74,6 +84,8 @@ class OperatorDesk:
     def _move(self, op: Operator, to: OperatorState, now: float, reason: str | None) -> Change:
         change = Change(op.user_id, op.tenant_id, op.state, to, reason)
         op.state, op.since = to, now
+        if to not in ON_A_CALL:
+            op.card_attempt_id = None
         return change
 
     def sign_in(self, user_id: UUID, tenant_id: UUID, endpoint: str, now: float) -> Change:
@@ -131,7 +143,7 @@ class OperatorDesk:
         if not ready:
             return None
         op = min(ready, key=lambda o: (o.since, str(o.user_id)))
-        op.attempt_id = op.last_attempt_id = attempt_id
+        op.attempt_id = op.card_attempt_id = attempt_id
         return op, self._move(op, OperatorState.TALKING, now, None)
 
     def reserve(self, user_id: UUID, attempt_id: UUID, now: float) -> Change:
@@ -139,7 +151,7 @@ class OperatorDesk:
         op = self._require(user_id)
         if op.state is not OperatorState.READY:
             raise OperatorStateError(f"operator is {op.state}: only a ready operator dials")
-        op.attempt_id = op.last_attempt_id = attempt_id
+        op.attempt_id = op.card_attempt_id = attempt_id
         return self._move(op, OperatorState.TALKING, now, "preview call")
 
     def holder_of(self, attempt_id: UUID) -> Operator | None:

@@ -1,5 +1,7 @@
 """Preview mode: the operator asks for the next person of their tenant's running preview
-campaign, reads the record, then dials it; the call is theirs when answered.
+campaign, reads the record, then dials it; the call is theirs when answered. Asking again
+shows the same person (logged again) until they are dialed or skipped with a reason: one
+person at a time, so "next" cannot page through the tenant's people.
 
 The desk that reserves the operator for the call is the call center's (ari_bridge); it is
 passed in as a `Desk`, since the call center sits above the dialer."""
@@ -10,7 +12,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -32,6 +34,9 @@ PREVIEW_CAMPAIGNS_SQL = """
 select id from campaigns where tenant_id = $1 and status = 'running'
    and pacing->>'mode' = 'preview' order by created_at
 """
+
+# A skipped person is offered again (to anyone) after this long.
+SKIP_RETRY_AFTER = timedelta(hours=1)
 
 CLAIMED_TARGET_SQL = """
 select t.id, t.campaign_id, t.person_id, c.pacing from campaign_targets t
@@ -72,32 +77,37 @@ class PreviewDialer:
         self._calls: set[asyncio.Task[None]] = set()
 
     async def next_record(self, actor: audit.Actor) -> dict[str, Any] | None:
-        """Claim the next person for this ready operator and open their card (logged);
-        None when no preview campaign has anyone to call now."""
+        """The person this ready operator holds, or the next one claimed for them, with
+        their card (each showing logged); None when no preview campaign has anyone to call
+        now."""
         assert actor.user_id is not None
         operator = self._desk.desk.get(actor.user_id)
         if operator is None or operator.state is not OperatorState.READY:
             raise Conflict("待機中のときだけ次の案件を表示できます。", code="not_ready")
         async with self._pool.acquire() as conn:
-            for campaign in await conn.fetch(PREVIEW_CAMPAIGNS_SQL, actor.tenant_id):
-                dials = await dialing.claim_dials(
-                    conn,
-                    campaign["id"],
-                    1,
-                    self._wall(),
-                    worker=worker_of(actor.user_id),
-                    policy=self._policy,
-                )
-                if dials:
-                    card = await open_card(
-                        conn,
-                        actor,
-                        dials[0].person_id,
-                        reason="preview before dialing",
-                        attempt_id=None,
-                    )
-                    return {"target_id": dials[0].target_id, "card": card}
-        return None
+            campaigns = [r["id"] for r in await conn.fetch(PREVIEW_CAMPAIGNS_SQL, actor.tenant_id)]
+            target = await dialing.claim_for_operator(
+                conn, campaigns, self._wall(), worker=worker_of(actor.user_id), policy=self._policy
+            )
+            if target is None:
+                return None
+            card = await open_card(
+                conn, actor, target.person_id, reason="preview before dialing", attempt_id=None
+            )
+        return {"target_id": target.target_id, "card": card}
+
+    async def skip(self, actor: audit.Actor, target_id: UUID, reason: dialing.SkipReason) -> None:
+        """Put the operator's claimed person back without calling (logged with the reason)."""
+        assert actor.user_id is not None
+        async with self._pool.acquire() as conn:
+            await dialing.release_claim(
+                conn,
+                actor,
+                target_id,
+                worker=worker_of(actor.user_id),
+                reason=reason,
+                retry_at=self._wall() + SKIP_RETRY_AFTER,
+            )
 
     async def dial(self, tenant_id: UUID, user_id: UUID, target_id: UUID) -> UUID:
         """Dial the operator's claimed target; returns the attempt id at once, the call goes

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -13,6 +14,13 @@ from uuid import UUID
 from store.db import Executor
 
 COOKIE = "saikoku_session"
+
+# A session is live while it is not ended (logout), not past its maximum age, used within the
+# idle limit ($1) and its user is not disabled: `s` a web_sessions row, `u` its user.
+LIVE = """
+    s.ended_at is null and s.expires_at > now() and s.last_seen_at > now() - $1::interval
+    and u.tenant_id = s.tenant_id and u.id = s.user_id and u.disabled_at is null
+"""
 
 
 @dataclass(frozen=True)
@@ -24,6 +32,17 @@ class SessionUser:
     role: str
     csrf_token: str
     phone_endpoint: str | None
+    # The session's key in web_sessions (the token's hash): what a desktop socket is tied to.
+    session_key: bytes
+
+
+@dataclass(frozen=True)
+class Live:
+    """Of the sessions and users asked about: the sessions still live, and the users who
+    still have a live session (any of theirs)."""
+
+    sessions: frozenset[bytes]
+    users: frozenset[UUID]
 
 
 def _hash(token: str) -> bytes:
@@ -51,17 +70,15 @@ async def open_session(
 async def resume(conn: Executor, token: str, idle: timedelta) -> SessionUser | None:
     """The session's user if the session is still good, touching its last-seen time."""
     row = await conn.fetchrow(
-        """
+        f"""
         update web_sessions s set last_seen_at = now()
         from users u
-        where s.token_hash = $1 and s.ended_at is null and s.expires_at > now()
-          and s.last_seen_at > now() - $2::interval
-          and u.tenant_id = s.tenant_id and u.id = s.user_id and u.disabled_at is null
+        where s.token_hash = $2 and {LIVE}
         returning s.tenant_id, s.user_id, u.login_id, u.display_name, u.role, s.csrf_token,
-                  u.phone_endpoint
+                  u.phone_endpoint, s.token_hash
         """,
-        _hash(token),
         idle,
+        _hash(token),
     )
     if row is None:
         return None
@@ -73,6 +90,28 @@ async def resume(conn: Executor, token: str, idle: timedelta) -> SessionUser | N
         role=row["role"],
         csrf_token=row["csrf_token"],
         phone_endpoint=row["phone_endpoint"],
+        session_key=row["token_hash"],
+    )
+
+
+async def still_live(
+    conn: Executor, session_keys: Collection[bytes], user_ids: Collection[UUID], idle: timedelta
+) -> Live:
+    """Which of these sessions are still live and which of these users still have a live
+    session, in one query: how the service finds the desktops whose session ended elsewhere
+    (logout, idle, maximum age, `saikoku users disable` in another process)."""
+    rows = await conn.fetch(
+        f"""
+        select s.token_hash, s.user_id from web_sessions s, users u
+         where (s.token_hash = any($2::bytea[]) or s.user_id = any($3::uuid[])) and {LIVE}
+        """,
+        idle,
+        list(session_keys),
+        list(user_ids),
+    )
+    return Live(
+        sessions=frozenset(r["token_hash"] for r in rows) & frozenset(session_keys),
+        users=frozenset(r["user_id"] for r in rows) & frozenset(user_ids),
     )
 
 

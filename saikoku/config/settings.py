@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     web_cookie_secure: bool = False
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_max_hours: int = Field(default=12, ge=1, le=72)
+    # How often the service looks for operators' desktops whose session is over (idle, past
+    # its age, the account disabled by another process), to close them and sign the desk out.
+    desk_session_sweep_s: float = Field(default=5.0, ge=0.5, le=60)
     # After this many wrong passwords in a row the account is locked for a while.
     login_lock_after: int = Field(default=5, ge=1, le=100)
     login_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)

@@ -135,7 +135,7 @@ async def operators_at_work(
                 with contextlib.suppress(Exception):
                     await center.end_call(user_id)
             elif op.state is OperatorState.WRAP_UP and now - op.since >= wrap_s:
-                if op.last_attempt_id is not None:
+                if op.card_attempt_id is not None:
                     actor = audit.Actor(op.tenant_id, user_id, "demo-stand-in")
                     async with pool.acquire() as conn:
                         with contextlib.suppress(OutcomeError):
@@ -143,7 +143,7 @@ async def operators_at_work(
                                 conn,
                                 actor,
                                 Outcome(
-                                    attempt_id=op.last_attempt_id,
+                                    attempt_id=op.card_attempt_id,
                                     disposition="callback",
                                     callback_at=datetime.now(TOKYO) + timedelta(days=2),
                                     conversation_log="（デモ）不在のため後日かけ直し。",

@@ -131,6 +131,10 @@ async def _call_handling(app: web.Application) -> AsyncIterator[None]:
     spawn_supervised(
         tasks, "wrap-up-limit", lambda: _enforce_wrap_up_limit(center, settings.wrap_up_limit_s)
     )
+    hub = DeskHub(pool, center, session_idle=timedelta(minutes=settings.session_idle_minutes))
+    spawn_supervised(
+        tasks, "desk-sessions", lambda: _sweep_desk_sessions(hub, settings.desk_session_sweep_s)
+    )
     ari_events.readiness.on_ready(
         lambda: spawn_supervised(tasks, "sweep-orphans", _sweep_orphans(center))
     )
@@ -139,9 +143,10 @@ async def _call_handling(app: web.Application) -> AsyncIterator[None]:
     app[PLACER] = placer
     app[CALL_CENTER] = center
     app[PREVIEW] = PreviewDialer(pool, placer, center, policy=app[CONTACT_POLICY])
-    app[DESK_HUB] = DeskHub(pool, center)
+    app[DESK_HUB] = hub
     yield
     await app[PREVIEW].close()
+    await hub.close()
     # Release every operator's line; a PBX already gone has released them itself.
     for operator in center.desk.all():
         with contextlib.suppress(PbxError, NotReadyError):
@@ -157,6 +162,13 @@ async def _enforce_wrap_up_limit(center: CallCenter, limit_s: float) -> None:
         await asyncio.sleep(1.0)
         for attempt_id in await center.expire_wrap_ups(limit_s):
             log.warning("wrap_up_overrun", attempt_id=str(attempt_id))
+
+
+async def _sweep_desk_sessions(hub: DeskHub, every_s: float) -> None:
+    # Sessions also end outside this process (`saikoku users disable`) and by the clock.
+    while True:
+        await asyncio.sleep(every_s)
+        await hub.sweep()
 
 
 def _sweep_orphans(center: CallCenter) -> Any:

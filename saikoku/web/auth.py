@@ -14,7 +14,7 @@ from aiohttp import web
 
 from saikoku.config.settings import Settings
 from saikoku.core.errors import BadRequest
-from saikoku.web.keys import POOL, SETTINGS, USER
+from saikoku.web.keys import DESK_HUB, POOL, SETTINGS, USER
 from saikoku.web.responses import Handler, json_error
 from store import audit, logins, sessions
 from store.logins import LoginRules
@@ -148,6 +148,10 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     async with request.app[POOL].acquire() as conn:
         await logins.log_out(conn, request.cookies.get(sessions.COOKIE), actor_of(request))
+    desks = request.app.get(DESK_HUB)
+    if desks is not None:
+        # At once: this session's desktops close, and a desk with no session left signs out.
+        await desks.sweep()
     response = web.json_response({"ok": True})
     response.del_cookie(sessions.COOKIE, path="/")
     return response

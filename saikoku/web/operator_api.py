@@ -32,7 +32,7 @@ def _state(request: web.Request) -> web.Response:
         {
             "state": operator.state.value if operator else "offline",
             "phone_endpoint": request[USER].phone_endpoint,
-            "attempt_id": operator.last_attempt_id if operator else None,
+            "attempt_id": operator.card_attempt_id if operator else None,
         }
     )
 
@@ -49,7 +49,7 @@ async def sign_in(request: web.Request) -> web.Response:
         raise Conflict(
             "電話機が割り当てられていません。管理者に連絡してください。", code="no_phone"
         )
-    await request.app[CALL_CENTER].sign_in(user.user_id, user.tenant_id, user.phone_endpoint)
+    await request.app[DESK_HUB].sign_in(user.user_id, user.tenant_id, user.phone_endpoint)
     return _state(request)
 
 
@@ -62,8 +62,8 @@ async def set_ready(request: web.Request) -> web.Response:
         body.ready
         and operator is not None
         and operator.state is OperatorState.WRAP_UP
-        and operator.last_attempt_id is not None
-        and not await outcomes.has_outcome(request.app[POOL], operator.last_attempt_id)
+        and operator.card_attempt_id is not None
+        and not await outcomes.has_outcome(request.app[POOL], operator.card_attempt_id)
     ):
         raise Conflict("応対結果を保存してください。", code="outcome_missing")
     await center.set_ready(user.user_id, body.ready, reason=body.reason)
@@ -77,16 +77,19 @@ async def desktop_socket(request: web.Request) -> web.StreamResponse:
     if origin is not None and origin != f"{request.scheme}://{request.host}":
         raise Forbidden("forbidden origin", code="origin")
     user = request[USER]
-    return await request.app[DESK_HUB].serve(request, user.user_id, user.login, actor_of(request))
+    return await request.app[DESK_HUB].serve(
+        request, user.user_id, user.login, actor_of(request), user.session_key
+    )
 
 
 @require_role("operator")
 async def person_card(request: web.Request) -> web.Response:
-    """The card of the person on the operator's current (or just-ended) call — no one else."""
+    """The card of the person on the operator's call, while they talk or wrap it up — no one
+    else's, and not theirs once the wrap-up is over."""
     user = request[USER]
     person_id = path_uuid(request, "person_id")
     operator = request.app[CALL_CENTER].desk.get(user.user_id)
-    attempt_id = operator.last_attempt_id if operator else None
+    attempt_id = operator.card_attempt_id if operator else None
     async with request.app[POOL].acquire() as conn:
         card = await open_card_on_call(
             conn, actor_of(request), person_id, attempt_id, reason="opened on desktop"

@@ -1,4 +1,5 @@
-"""Preview mode for operators (dialer/preview.py): show the next person, then dial them."""
+"""Preview mode for operators (dialer/preview.py): show the next person, then dial them or skip
+them with a reason."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
+from campaigns.dialing import SkipReason
 from saikoku.core.errors import NotFound
 from saikoku.web.auth import actor_of, require_role
 from saikoku.web.keys import PREVIEW, USER
@@ -17,6 +19,13 @@ class DialBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     target_id: UUID
+
+
+class SkipBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    target_id: UUID
+    reason: SkipReason
 
 
 @require_role("operator")
@@ -35,6 +44,14 @@ async def dial(request: web.Request) -> web.Response:
     return json_ok({"attempt_id": attempt_id})
 
 
+@require_role("operator")
+async def skip(request: web.Request) -> web.Response:
+    body = await parse_body(request, SkipBody)
+    await request.app[PREVIEW].skip(actor_of(request), body.target_id, body.reason)
+    return json_ok({"skipped": True})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/operator/preview/next", next_record)
     app.router.add_post("/api/operator/preview/dial", dial)
+    app.router.add_post("/api/operator/preview/skip", skip)

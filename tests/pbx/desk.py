@@ -24,13 +24,29 @@ class Desk:
     def __init__(self, http: aiohttp.ClientSession, base: str, csrf: str) -> None:
         self.http, self.base, self.csrf = http, base, csrf
 
-    async def post(self, path: str, body: Any = None) -> dict[str, Any]:
+    async def send(self, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
+        """A write that may be refused: its status and answer."""
         async with self.http.post(
             self.base + path, json=body or {}, headers={"X-CSRF-Token": self.csrf}
         ) as response:
-            data: dict[str, Any] = await response.json()
-            assert response.status == 200, data
-            return data
+            return response.status, await response.json()
+
+    async def post(self, path: str, body: Any = None) -> dict[str, Any]:
+        status, data = await self.send(path, body)
+        assert status == 200, data
+        return data
+
+    @contextlib.asynccontextmanager
+    async def desktop(self) -> AsyncIterator[aiohttp.ClientWebSocketResponse]:
+        """The desktop's socket (screen-pops and state), as the desk page opens it."""
+        url = self.base.replace("http", "ws", 1) + "/api/operator/ws"
+        async with self.http.ws_connect(url) as socket:
+            yield socket
+
+    async def get(self, path: str) -> tuple[int, dict[str, Any]]:
+        """A read that may be refused: its status and answer."""
+        async with self.http.get(self.base + path) as response:
+            return response.status, await response.json()
 
     async def state(self) -> str:
         return str((await self.status())["state"])
@@ -40,12 +56,15 @@ class Desk:
             data: dict[str, Any] = await response.json()
             return data
 
-    async def save_outcome(self, disposition: str = "third_party") -> None:
-        attempt_id = (await self.status())["attempt_id"]
+    async def save_outcome(
+        self, disposition: str = "third_party", attempt_id: uuid.UUID | None = None
+    ) -> None:
+        """The outcome of this call, by default of the call the desk is on or wrapping up."""
+        call = str(attempt_id) if attempt_id else (await self.status())["attempt_id"]
         await self.post(
             "/api/operator/outcome",
             {
-                "attempt_id": attempt_id,
+                "attempt_id": call,
                 "disposition": disposition,
                 "conversation_log": "テスト通話（家族が応答）",
             },
@@ -107,4 +126,5 @@ async def signed_in(
         try:
             yield user_id, desk
         finally:
-            await desk.post("/api/operator/sign-out")
+            # Unless the test ended the session itself: then the service signed the desk out.
+            assert (await desk.send("/api/operator/sign-out"))[0] in (200, 401)

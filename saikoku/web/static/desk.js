@@ -4,6 +4,8 @@ import { applyLanguage, t, toggleLanguage } from "/static/i18n.js";
 
 const DISPOSITIONS = ["promise_to_pay", "already_paid", "slip_reissue", "auto_debit_recommended",
   "consultation_handoff", "callback", "wrong_number", "third_party", "refused", "answering_machine"];
+// Why a previewed person is put back without a call (campaigns/dialing.py SkipReason).
+const SKIP_REASONS = ["knows_the_person", "number_in_doubt", "needs_check", "not_now", "other"];
 const $ = (id) => document.getElementById(id);
 let me = null;
 let card = null;
@@ -32,7 +34,8 @@ function showState(message) {
   $("pause").hidden = $("pause-reason").hidden = !["ready", "wrap_up"].includes(currentState);
   $("hang-up").hidden = currentState !== "talking";
   $("preview-next").hidden = currentState !== "ready" || previewTarget !== null;
-  $("preview-dial").hidden = currentState !== "ready" || previewTarget === null;
+  $("preview-dial").hidden = $("preview-skip").hidden = $("skip-reason").hidden =
+    currentState !== "ready" || previewTarget === null;
   if (currentState !== "ready") previewTarget = null;
   $("outcome").hidden = !card || !["talking", "wrap_up"].includes(currentState);
   if ((currentState === "ready" && previewTarget === null) || currentState === "offline") clearCard();
@@ -105,11 +108,15 @@ function showDispositionFields() {
   }
 }
 
-function fillDispositions() {
-  const select = $("disposition");
+function fillChoices(select, values, prefix) {
   const chosen = select.value;
-  select.replaceChildren(...DISPOSITIONS.map((d) => new Option(t(`d_${d}`), d)));
+  select.replaceChildren(...values.map((v) => new Option(t(`${prefix}${v}`), v)));
   if (chosen) select.value = chosen;
+}
+
+function fillSelects() {
+  fillChoices($("disposition"), DISPOSITIONS, "d_");
+  fillChoices($("skip-reason"), SKIP_REASONS, "s_");
 }
 
 async function saveOutcome(event) {
@@ -150,7 +157,9 @@ function connect(delay = 1000) {
     if (message.type === "state") showState(message);
     if (message.type === "screen_pop") showCard(message.card);
   };
-  socket.onclose = () => {
+  socket.onclose = (event) => {
+    // 4001: the session is over (logged out, idle, account disabled): log in again.
+    if (event.code === 4001) { window.location.assign("/login"); return; }
     $("link").textContent = t("reconnecting");
     setTimeout(() => connect(Math.min(delay * 2, 10000)), delay);
   };
@@ -161,7 +170,7 @@ async function main() {
   if (!response.ok) { window.location.assign("/login"); return; }
   me = await response.json();
   applyLanguage();
-  fillDispositions();
+  fillSelects();
   $("who").textContent = me.display_name;
   $("sign-in").onclick = () => api("/api/operator/sign-in", {});
   $("ready").onclick = () => api("/api/operator/ready", { ready: true });
@@ -180,6 +189,14 @@ async function main() {
     previewTarget = null;
     if (!dialed.ok) $("link").textContent = dialed.data.message;
   };
+  $("preview-skip").onclick = async () => {
+    const skipped = await api("/api/operator/preview/skip",
+      { target_id: previewTarget, reason: $("skip-reason").value });
+    if (!skipped.ok) { $("link").textContent = skipped.data.message; return; }
+    previewTarget = null;
+    clearCard();
+    showState({ state: currentState, for_s: (Date.now() - stateSince) / 1000 });
+  };
   $("log-out").onclick = async () => {
     await api("/api/operator/sign-out", {});
     await api("/api/logout", {});
@@ -187,7 +204,7 @@ async function main() {
   };
   $("lang-toggle").onclick = toggleLanguage;
   document.addEventListener("languagechange", () => {
-    fillDispositions();
+    fillSelects();
     showState({ state: currentState, for_s: (Date.now() - stateSince) / 1000 });
     if (card) showCard(card);
   });
