@@ -115,6 +115,17 @@ async def still_live(
     )
 
 
+async def keep_alive(conn: Executor, session_keys: Collection[bytes]) -> None:
+    """Count these sessions as in use now (an operator on a call makes no requests, yet is
+    not idle). Only the idle clock: an ended, disabled or too old session stays over."""
+    if session_keys:
+        await conn.execute(
+            "update web_sessions set last_seen_at = now()"
+            " where token_hash = any($1::bytea[]) and ended_at is null",
+            list(session_keys),
+        )
+
+
 async def end(conn: Executor, token: str) -> None:
     await conn.execute(
         "update web_sessions set ended_at = now() where token_hash = $1 and ended_at is null",

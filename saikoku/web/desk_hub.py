@@ -32,6 +32,8 @@ log = structlog.get_logger(__name__)
 
 # The close code telling the desktop its session is over (log in again; do not reconnect).
 SESSION_OVER = 4001
+# A desktop on a call makes no requests; its session is in use, not idle.
+ON_A_CALL = frozenset({OperatorState.TALKING, OperatorState.WRAP_UP})
 
 
 class DeskHub:
@@ -97,6 +99,9 @@ class DeskHub:
         ]
         if not sockets and not on_desk:
             return
+        await sessions.keep_alive(
+            self._pool, {key for user_id, _, key in sockets if self._on_a_call(user_id)}
+        )
         live = await sessions.still_live(
             self._pool,
             {key for _, _, key in sockets},
@@ -113,6 +118,10 @@ class DeskHub:
                 closing = asyncio.create_task(ws.close(code=SESSION_OVER, message=b"session over"))
                 self._closing.add(closing)
                 closing.add_done_callback(self._closing.discard)
+
+    def _on_a_call(self, user_id: UUID) -> bool:
+        operator = self._center.desk.get(user_id)
+        return operator is not None and operator.state in ON_A_CALL
 
     async def _sign_out(self, operator: Operator) -> None:
         """The desk of an operator whose every session is over: offline, line hung up."""

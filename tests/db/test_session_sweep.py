@@ -83,3 +83,22 @@ async def test_only_what_was_asked_about_is_answered(
     assert await sessions.still_live(pool, set(), set(), IDLE) == sessions.Live(
         frozenset(), frozenset()
     )
+
+
+async def test_a_session_on_a_call_is_kept_alive_but_an_ended_one_is_not(
+    pool: asyncpg.Pool, tenant_id: uuid.UUID
+) -> None:
+    # An operator talks for longer than the idle limit without touching the page.
+    on_call, [call_token] = await user_with_sessions(pool, tenant_id, "on_call")
+    gone, [gone_token] = await user_with_sessions(pool, tenant_id, "gone")
+    call_key, gone_key = await key_of(pool, call_token), await key_of(pool, gone_token)
+    await pool.execute(
+        "update web_sessions set last_seen_at = now() - interval '31 minutes'"
+        " where token_hash = any($1::bytea[])",
+        [call_key, gone_key],
+    )
+    async with pool.acquire() as conn:
+        await logins.log_out(conn, gone_token, audit.Actor(tenant_id, gone, "x"))
+    await sessions.keep_alive(pool, {call_key, gone_key})
+    live = await sessions.still_live(pool, {call_key, gone_key}, {on_call, gone}, IDLE)
+    assert live.sessions == {call_key} and live.users == {on_call}
