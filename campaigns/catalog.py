@@ -88,4 +88,16 @@ async def list_campaigns(conn: Executor, tenant_id: UUID) -> list[dict[str, Any]
 async def status_history(
     conn: Executor, tenant_id: UUID, campaign_id: UUID
 ) -> list[dict[str, Any]]:
+    await must_exist(conn, tenant_id, campaign_id)
     return [dict(r) for r in await conn.fetch(STATUS_HISTORY_SQL, tenant_id, campaign_id)]
+
+
+async def must_exist(conn: Executor, tenant_id: UUID, campaign_id: UUID) -> None:
+    """NotFound unless the campaign is the tenant's: another tenant's is as if it did not
+    exist (not an empty answer, which would confirm it does)."""
+    if not await conn.fetchval(
+        "select exists (select 1 from campaigns where tenant_id = $1 and id = $2)",
+        tenant_id,
+        campaign_id,
+    ):
+        raise NotFound("キャンペーンが見つかりません。")

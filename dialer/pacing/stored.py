@@ -9,6 +9,7 @@ from uuid import UUID
 
 import asyncpg
 
+from campaigns.catalog import must_exist
 from dialer.pacing.settings import PacingSettings, pacing_settings
 from saikoku.core.errors import NotFound
 from store.db import Executor
@@ -58,6 +59,7 @@ async def replace_knobs(
 
 
 async def knob_changes(conn: Executor, tenant_id: UUID, campaign_id: UUID) -> list[dict[str, Any]]:
+    await must_exist(conn, tenant_id, campaign_id)
     rows = await conn.fetch(
         "select h.changed_at, u.login_id as changed_by, h.before, h.after"
         " from campaign_pacing_changes h join users u on u.id = h.changed_by"
