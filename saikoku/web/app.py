@@ -58,6 +58,10 @@ from store.db import create_pool
 
 log = structlog.get_logger(__name__)
 
+# The largest body a request may send (answered 413 beyond): the biggest the API takes, an
+# outcome with its 4,000-character conversation log, is a few KiB.
+MAX_BODY_BYTES = 1024 * 1024
+
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
@@ -194,7 +198,8 @@ def create_app(
     calling rules (windows, caps, spacing) — the rig's tests and the demo open the windows
     around the clock."""
     app = web.Application(
-        middlewares=[pages.security_headers, error_middleware, auth.session_middleware]
+        middlewares=[pages.security_headers, error_middleware, auth.session_middleware],
+        client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS] = settings
     if contact_policy is None and settings.calling_hours == "always":

@@ -11,11 +11,12 @@ from datetime import timedelta
 
 import structlog
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
 
 from saikoku.config.settings import Settings
-from saikoku.core.errors import BadRequest
+from saikoku.core.inputs import Text
 from saikoku.web.keys import POOL, SETTINGS, USER
-from saikoku.web.responses import Handler, json_error
+from saikoku.web.responses import Handler, json_error, parse_body
 from store import audit, logins, sessions
 from store.logins import LoginRules
 
@@ -111,13 +112,18 @@ def require_role(*roles: str) -> Callable[[Handler], Handler]:
 _BAD_LOGIN = "ログインID・パスワードが正しくないか、アカウントがロックされています。"
 
 
+class LoginBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tenant: Text = Field(min_length=1, max_length=64)
+    login: Text = Field(min_length=1, max_length=64)
+    password: Text = Field(min_length=1, max_length=1024)
+
+
 async def login(request: web.Request) -> web.Response:
     settings: Settings = request.app[SETTINGS]
-    try:
-        body = await request.json()
-        tenant, login_id, password = (str(body[k]) for k in ("tenant", "login", "password"))
-    except (ValueError, KeyError, TypeError):
-        raise BadRequest("tenant, login and password are required") from None
+    body = await parse_body(request, LoginBody)
+    tenant, login_id, password = body.tenant, body.login, body.password
     rules = LoginRules(
         settings.login_lock_after,
         settings.login_lock_minutes,
