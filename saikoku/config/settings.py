@@ -90,6 +90,12 @@ class Settings(BaseSettings):
     # After this many wrong passwords in a row the account is locked for a while.
     login_lock_after: int = Field(default=5, ge=1, le=100)
     login_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Failed logins allowed a minute from one client address and on one account (a success
+    # gives its attempt back); beyond them a login is answered 429 with Retry-After.
+    login_limit_per_address: int = Field(default=20, ge=1, le=10_000)
+    login_limit_per_account: int = Field(default=10, ge=1, le=10_000)
+    # Passwords checked at once, each in a worker thread (Argon2 is meant to be slow).
+    login_hash_concurrency: int = Field(default=2, ge=1, le=64)
 
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"

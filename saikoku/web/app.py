@@ -47,14 +47,18 @@ from saikoku.web.keys import (
     CALL_CENTER,
     CONTACT_POLICY,
     DESK_HUB,
+    LOGIN_THROTTLE,
+    PASSWORDS,
     PLACER,
     POOL,
     PREVIEW,
     SETTINGS,
 )
+from saikoku.web.rate_limits import LoginThrottle, TokenBuckets
 from saikoku.web.responses import error_middleware
 from store import migrate
 from store.db import create_pool
+from store.passwords import PasswordChecker
 
 log = structlog.get_logger(__name__)
 
@@ -178,6 +182,10 @@ def _reconcile(placer: CallPlacer) -> Any:
     return run
 
 
+async def _close_password_checker(app: web.Application) -> None:
+    app[PASSWORDS].close()
+
+
 async def health(request: web.Request) -> web.Response:
     app = request.app
     components = {
@@ -206,6 +214,12 @@ def create_app(
         log.warning("calling_windows_open_around_the_clock", setting="SAIKOKU_CALLING_HOURS")
         contact_policy = around_the_clock()
     app[CONTACT_POLICY] = contact_policy or ContactPolicy()
+    app[PASSWORDS] = PasswordChecker(settings.login_hash_concurrency)
+    app.on_cleanup.append(_close_password_checker)
+    app[LOGIN_THROTTLE] = LoginThrottle(
+        TokenBuckets(settings.login_limit_per_address, 60.0),
+        TokenBuckets(settings.login_limit_per_account, 60.0),
+    )
     app.cleanup_ctx.append(_database)
     if with_pbx:
         app.cleanup_ctx.extend([_ami, _ari, _call_handling])

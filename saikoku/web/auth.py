@@ -6,6 +6,7 @@ answered with a short message that reveals nothing (no personal data, no which-p
 from __future__ import annotations
 
 import hmac
+import math
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from saikoku.config.settings import Settings
 from saikoku.core.inputs import Text
-from saikoku.web.keys import POOL, SETTINGS, USER
+from saikoku.web.keys import LOGIN_THROTTLE, PASSWORDS, POOL, SETTINGS, USER
 from saikoku.web.responses import Handler, json_error, parse_body
 from store import audit, logins, sessions
 from store.logins import LoginRules
@@ -110,6 +111,7 @@ def require_role(*roles: str) -> Callable[[Handler], Handler]:
 
 
 _BAD_LOGIN = "ログインID・パスワードが正しくないか、アカウントがロックされています。"
+_TOO_MANY = "ログインの試行が多すぎます。しばらく待ってから再度お試しください。"
 
 
 class LoginBody(BaseModel):
@@ -123,16 +125,26 @@ class LoginBody(BaseModel):
 async def login(request: web.Request) -> web.Response:
     settings: Settings = request.app[SETTINGS]
     body = await parse_body(request, LoginBody)
-    tenant, login_id, password = body.tenant, body.login, body.password
+    pool, throttle = request.app[POOL], request.app[LOGIN_THROTTLE]
+    address, account = request.remote or "", (body.tenant, body.login)
+    wait = throttle.admit(address, account)
+    if wait:
+        if throttle.first_refusal(account):
+            await logins.note_throttled(pool, body.tenant, body.login, request.remote)
+        refused = json_error(429, "too_many_attempts", _TOO_MANY)
+        refused.headers["Retry-After"] = str(math.ceil(wait))
+        return refused
     rules = LoginRules(
         settings.login_lock_after,
         settings.login_lock_minutes,
         timedelta(hours=settings.session_max_hours),
     )
-    async with request.app[POOL].acquire() as conn:
-        session = await logins.log_in(conn, tenant, login_id, password, request.remote, rules)
+    session = await logins.log_in(
+        pool, request.app[PASSWORDS], body.tenant, body.login, body.password, request.remote, rules
+    )
     if session is None:
         return json_error(401, "bad_login", _BAD_LOGIN)
+    throttle.succeeded(address, account)
     response = web.json_response(
         {
             "role": session.role,

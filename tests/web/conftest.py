@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -23,6 +23,26 @@ async def web_client(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[Te
     await client.start_server()
     yield client
     await client.close()
+
+
+ClientWith = Callable[..., Awaitable[TestClient[Any, Any]]]
+
+
+@pytest.fixture
+async def client_with(settings: Settings, pool: asyncpg.Pool) -> AsyncIterator[ClientWith]:
+    """A client of an app whose settings differ from the machine's by the keywords given."""
+    clients: list[TestClient[Any, Any]] = []
+
+    async def make(**overrides: Any) -> TestClient[Any, Any]:
+        app = create_app(settings.model_copy(update=overrides), with_pbx=False)
+        client: TestClient[Any, Any] = TestClient(TestServer(app))
+        await client.start_server()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.close()
 
 
 @pytest.fixture
