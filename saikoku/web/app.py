@@ -33,7 +33,9 @@ from saikoku.pbx.connect import ami_config, ari_stream_config
 from saikoku.web import (
     auth,
     campaign_api,
+    forwarding,
     handoff_api,
+    health,
     operator_api,
     pages,
     preview_api,
@@ -186,18 +188,6 @@ async def _close_password_checker(app: web.Application) -> None:
     app[PASSWORDS].close()
 
 
-async def health(request: web.Request) -> web.Response:
-    app = request.app
-    components = {
-        "ami": app[AMI].readiness.snapshot(),
-        "ari": app[ARI_EVENTS].readiness.snapshot(),
-    }
-    ready = all(c["state"] == "ready" for c in components.values())
-    return web.json_response(
-        {"ready": ready, "components": components}, status=200 if ready else 503
-    )
-
-
 def create_app(
     settings: Settings, *, with_pbx: bool = True, contact_policy: ContactPolicy | None = None
 ) -> web.Application:
@@ -206,7 +196,12 @@ def create_app(
     calling rules (windows, caps, spacing) — the rig's tests and the demo open the windows
     around the clock."""
     app = web.Application(
-        middlewares=[pages.security_headers, error_middleware, auth.session_middleware],
+        middlewares=[
+            forwarding.middleware(settings.trusted_proxies),
+            pages.security_headers,
+            error_middleware,
+            auth.session_middleware,
+        ],
         client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS] = settings
@@ -223,7 +218,7 @@ def create_app(
     app.cleanup_ctx.append(_database)
     if with_pbx:
         app.cleanup_ctx.extend([_ami, _ari, _call_handling])
-        app.router.add_get("/healthz", health)
+        app.router.add_get("/healthz", health.health)
         operator_api.add_routes(app)
         preview_api.add_routes(app)
     app.router.add_post("/api/login", auth.login)

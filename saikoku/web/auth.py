@@ -20,6 +20,7 @@ from saikoku.web.keys import LOGIN_THROTTLE, PASSWORDS, POOL, SETTINGS, USER
 from saikoku.web.responses import Handler, json_error, parse_body
 from store import audit, logins, sessions
 from store.logins import LoginRules
+from store.sessions import SessionUser
 
 log = structlog.get_logger(__name__)
 
@@ -55,17 +56,20 @@ async def _refuse(
     return json_error(status, code, message)
 
 
+async def session_of(request: web.Request) -> SessionUser | None:
+    """The user of the request's session cookie, if it is still good."""
+    token = request.cookies.get(sessions.COOKIE)
+    if not token:
+        return None
+    idle = timedelta(minutes=request.app[SETTINGS].session_idle_minutes)
+    return await sessions.resume(request.app[POOL], token, idle)
+
+
 @web.middleware
 async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if not request.path.startswith("/api/") or request.path in PUBLIC_PATHS:
         return await handler(request)
-    settings: Settings = request.app[SETTINGS]
-    token = request.cookies.get(sessions.COOKIE)
-    user = None
-    if token:
-        user = await sessions.resume(
-            request.app[POOL], token, timedelta(minutes=settings.session_idle_minutes)
-        )
+    user = await session_of(request)
     if user is None:
         return await _refuse(
             request, 401, "login_required", "ログインしてください。", "session_missing"

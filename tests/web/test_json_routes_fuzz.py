@@ -11,30 +11,21 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 import asyncpg
 import pytest
-from aiohttp import DummyCookieJar, web
+from aiohttp import DummyCookieJar
 from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from ari_bridge.call_center import CallCenter
-from ari_bridge.client import AriClient
 from campaigns.outcomes import Outcome, Promise
-from campaigns.policy import ContactPolicy
-from dialer.ami import AmiClient
-from dialer.calls import CallPlacer
 from dialer.pacing.settings import AmdParameters, PacingSettings
-from dialer.preview import PreviewDialer
 from saikoku.config.settings import Settings
-from saikoku.pbx.connect import ami_config
 from saikoku.web import auth, campaign_api, handoff_api, operator_api, preview_api
 from saikoku.web.app import create_app
-from saikoku.web.keys import CALL_CENTER, PLACER, POOL, PREVIEW, SETTINGS
 from store import sessions
-from tests.web.conftest import PASSWORD, add_user
+from tests.web.conftest import PASSWORD, add_user, with_desk_side
 
 ROLES = ("operator", "supervisor", "staff", "admin", "auditor", "pbx_admin")
 # Every sent string starts with this, so an answer repeating any part of one is caught.
@@ -55,19 +46,6 @@ MODELS: tuple[type[BaseModel], ...] = (
     AmdParameters,
 )
 FIELDS = sorted({name for model in MODELS for name in model.model_fields})
-
-
-async def _desk_side_without_a_pbx(app: web.Application) -> AsyncIterator[None]:
-    """The operator routes' objects, with ARI and AMI pointing at nothing: whatever would
-    reach the PBX answers 503, the rest (bodies, state, database) is real."""
-    settings = app[SETTINGS]
-    async with aiohttp.ClientSession() as session:
-        ari = AriClient(session, "http://127.0.0.1:9", "none", "none", timeout_s=1)
-        center = CallCenter(app[POOL], ari, settings.ari_app)
-        placer = CallPlacer(app[POOL], AmiClient(ami_config(settings)), floor=center.floor)
-        app[CALL_CENTER], app[PLACER] = center, placer
-        app[PREVIEW] = PreviewDialer(app[POOL], placer, center, policy=ContactPolicy())
-        yield
 
 
 @dataclass
@@ -98,10 +76,7 @@ class FuzzEnv:
 async def fuzz_env(
     settings: Settings, pool: asyncpg.Pool, tenant_id: uuid.UUID
 ) -> AsyncIterator[FuzzEnv]:
-    app = create_app(settings, with_pbx=False)
-    app.cleanup_ctx.append(_desk_side_without_a_pbx)
-    operator_api.add_routes(app)
-    preview_api.add_routes(app)
+    app = with_desk_side(create_app(settings, with_pbx=False))
     routes = sorted(
         (route.method, route.resource.canonical)
         for route in app.router.routes()
