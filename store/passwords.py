@@ -34,7 +34,7 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 
 class PasswordChecker:
     """Verifies passwords in its own `concurrency` worker threads. Argon2 is meant to be slow
-    (a third of a second of CPU here): on the event loop, a flood of logins would freeze
+    (hundreds of milliseconds of CPU each): on the event loop, a flood of logins would freeze
     screen-pops and the dialer; in unbounded threads, it would take every core."""
 
     def __init__(

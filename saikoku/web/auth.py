@@ -129,22 +129,23 @@ class LoginBody(BaseModel):
 async def login(request: web.Request) -> web.Response:
     settings: Settings = request.app[SETTINGS]
     body = await parse_body(request, LoginBody)
-    pool, throttle = request.app[POOL], request.app[LOGIN_THROTTLE]
+    throttle = request.app[LOGIN_THROTTLE]
     address, account = request.remote or "", (body.tenant, body.login)
-    wait = throttle.admit(address, account)
-    if wait:
-        if throttle.first_refusal(account):
-            await logins.note_throttled(pool, body.tenant, body.login, request.remote)
-        refused = json_error(429, "too_many_attempts", _TOO_MANY)
-        refused.headers["Retry-After"] = str(math.ceil(wait))
-        return refused
+    if wait := throttle.admit(address, account):
+        return await _too_many_attempts(request, body, wait)
     rules = LoginRules(
         settings.login_lock_after,
         settings.login_lock_minutes,
         timedelta(hours=settings.session_max_hours),
     )
     session = await logins.log_in(
-        pool, request.app[PASSWORDS], body.tenant, body.login, body.password, request.remote, rules
+        request.app[POOL],
+        request.app[PASSWORDS],
+        body.tenant,
+        body.login,
+        body.password,
+        request.remote,
+        rules,
     )
     if session is None:
         return json_error(401, "bad_login", _BAD_LOGIN)
@@ -165,6 +166,16 @@ async def login(request: web.Request) -> web.Response:
         path="/",
     )
     return response
+
+
+async def _too_many_attempts(request: web.Request, body: LoginBody, wait: float) -> web.Response:
+    # The same answer whether the account exists; the access log notes it when it does,
+    # once per run of refusals.
+    if request.app[LOGIN_THROTTLE].first_refusal((body.tenant, body.login)):
+        await logins.note_throttled(request.app[POOL], body.tenant, body.login, request.remote)
+    refused = json_error(429, "too_many_attempts", _TOO_MANY)
+    refused.headers["Retry-After"] = str(math.ceil(wait))
+    return refused
 
 
 async def logout(request: web.Request) -> web.Response:
