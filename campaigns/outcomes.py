@@ -16,6 +16,7 @@ import asyncpg
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from saikoku.core.errors import Conflict
+from saikoku.core.inputs import Text
 from store import audit
 from store.db import Executor
 
@@ -52,10 +53,10 @@ class Outcome(BaseModel):
 
     attempt_id: UUID
     disposition: Disposition
-    conversation_log: str = Field(min_length=1, max_length=4000)
+    conversation_log: Text = Field(min_length=1, max_length=4000)
     promise: Promise | None = None
     callback_at: datetime | None = None
-    handoff_note: str | None = Field(default=None, max_length=2000)
+    handoff_note: Text | None = Field(default=None, max_length=2000)
     slip_installment_ids: list[UUID] = Field(default_factory=list, max_length=50)
     auto_debit_form_sent: bool | None = None
 

@@ -1,6 +1,7 @@
-"""Logging in and out: the password check, failed-login counting and lock-out, the session,
-and the access-log row of each, all in one transaction. Answers never say which part of a
-failed login was wrong."""
+"""Logging in and out. The password is checked first, off the event loop and with no
+connection or row lock held; then one short transaction writes the outcome — failed-login
+counting and lock-out, or the session — with its access-log row. Answers never say which part
+of a failed login was wrong."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from uuid import UUID
 import asyncpg
 
 from store import audit, sessions
-from store.passwords import verify_password
+from store.db import Executor
+from store.passwords import PasswordChecker
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,8 @@ class NewSession:
 
 
 async def log_in(
-    conn: asyncpg.Connection,
+    pool: asyncpg.Pool,
+    passwords: PasswordChecker,
     tenant_code: str,
     login: str,
     password: str,
@@ -38,34 +41,64 @@ async def log_in(
     rules: LoginRules,
 ) -> NewSession | None:
     """A new session, or None for an unknown login, a wrong password or a locked account."""
-    async with conn.transaction():
+    user = await _find(pool, tenant_code, login)
+    # Checked even for an unknown login, so the answer takes as long either way.
+    good = await passwords.verify(user["password_hash"] if user else None, password)
+    if user is None:
+        return None
+    actor = audit.Actor(user["tenant_id"], user["id"], login, client_addr)
+    async with pool.acquire() as conn, conn.transaction():
+        # Read again under the row lock: another attempt may have locked the account, or the
+        # password may have changed, while this one was being checked.
         row = await conn.fetchrow(
-            "select u.id, u.tenant_id, u.password_hash, u.role, u.display_name,"
-            " coalesce(u.locked_until > now(), false) as locked"
-            " from users u join tenants t on t.id = u.tenant_id"
-            " where t.code = $1 and u.login_id = $2 and u.disabled_at is null for update of u",
-            tenant_code,
-            login,
+            "select role, display_name, password_hash = $2 as same_password,"
+            " coalesce(locked_until > now(), false) as locked"
+            " from users where id = $1 and disabled_at is null for update",
+            user["id"],
+            user["password_hash"],
         )
-        # Verified even for an unknown login, so the answer takes as long either way.
-        good = verify_password(row["password_hash"] if row else None, password)
-        if row is None:
+        if row is None or not row["same_password"]:
+            await audit.record(conn, actor, "login_failed", reason="account_changed")
             return None
-        actor = audit.Actor(row["tenant_id"], row["id"], login, client_addr)
-        if row["locked"] or not good:
-            await _count_failure(conn, row["id"], rules)
-            await audit.record(
-                conn, actor, "login_failed", reason="locked" if row["locked"] else "bad_password"
-            )
+        if row["locked"]:
+            # Not counted: failures during a lock must not extend it.
+            await audit.record(conn, actor, "login_failed", reason="locked")
+            return None
+        if not good:
+            await _count_failure(conn, user["id"], rules)
+            await audit.record(conn, actor, "login_failed", reason="bad_password")
             return None
         await conn.execute(
-            "update users set failed_logins = 0, locked_until = null where id = $1", row["id"]
+            "update users set failed_logins = 0, locked_until = null where id = $1", user["id"]
         )
         token, csrf = await sessions.open_session(
-            conn, row["tenant_id"], row["id"], client_addr, rules.session_max_age
+            conn, user["tenant_id"], user["id"], client_addr, rules.session_max_age
         )
         await audit.record(conn, actor, "login")
     return NewSession(token, csrf, row["role"], row["display_name"])
+
+
+async def note_throttled(
+    pool: asyncpg.Pool, tenant_code: str, login: str, client_addr: str | None
+) -> None:
+    """Access-log that attempts on this account are being refused for a while (when there is
+    such an account; the answer is the same either way)."""
+    async with pool.acquire() as conn, conn.transaction():
+        user = await _find(conn, tenant_code, login)
+        if user is not None:
+            actor = audit.Actor(user["tenant_id"], user["id"], login, client_addr)
+            await audit.record(conn, actor, "login_throttled")
+
+
+async def _find(db: Executor, tenant_code: str, login: str) -> asyncpg.Record | None:
+    user: asyncpg.Record | None = await db.fetchrow(
+        "select u.id, u.tenant_id, u.password_hash"
+        " from users u join tenants t on t.id = u.tenant_id"
+        " where t.code = $1 and u.login_id = $2 and u.disabled_at is null",
+        tenant_code,
+        login,
+    )
+    return user
 
 
 async def log_out(conn: asyncpg.Connection, token: str | None, actor: audit.Actor) -> None:
@@ -76,10 +109,13 @@ async def log_out(conn: asyncpg.Connection, token: str | None, actor: audit.Acto
 
 
 async def _count_failure(conn: asyncpg.Connection, user_id: UUID, rules: LoginRules) -> None:
+    """One more failure in a row; enough of them lock the account. Only called when it is not
+    locked: a lock that has ended starts the count again."""
     await conn.execute(
-        "update users set failed_logins = failed_logins + 1,"
-        " locked_until = case when failed_logins + 1 >= $2"
-        "   then now() + make_interval(mins => $3) else locked_until end"
+        "update users set failed_logins = n,"
+        " locked_until = case when n >= $2 then now() + make_interval(mins => $3) end"
+        " from (select case when locked_until is null then failed_logins + 1 else 1 end as n"
+        "       from users where id = $1) counted"
         " where id = $1",
         user_id,
         rules.lock_after,

@@ -55,9 +55,10 @@ def _test_dsn(settings_dsn: str) -> str:
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    """The machine's settings (.env), pointed at the test database."""
+    """The machine's settings (.env), pointed at the test database; the tests speak plain
+    HTTP on loopback, so the session cookie is not Secure."""
     base = load_settings()
-    return load_settings(database_url=_test_dsn(base.database_url))
+    return load_settings(database_url=_test_dsn(base.database_url), web_cookie_secure=False)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from saikoku.core.errors import ConfigurationError
+from saikoku.core.inputs import Text, problems
 
 # The rule, whatever an admin sets: abandoned / live answers over 24 h stays at most 3 %.
 RULE_CAP_PCT = 3.0
@@ -52,7 +53,7 @@ class PacingSettings(BaseModel):
     machine_action: Literal["hangup", "leave_message"] = "hangup"
     trunk_channels: int = Field(default=60, ge=1, le=10_000)
     cps_limit: float = Field(default=10.0, gt=0, le=500)
-    dial_template: str = "PJSIP/{number}@trunk"
+    dial_template: Text = "PJSIP/{number}@trunk"
     caller_id: str | None = None
 
     @field_validator("ring_timeout_s")
@@ -103,8 +104,5 @@ def pacing_settings(**values: Any) -> PacingSettings:
     try:
         return PacingSettings(**values)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise InvalidPacing(f"invalid pacing settings: {problems}") from None
+        wrong = "; ".join(f"{p['field'] or 'settings'}: {p['problem']}" for p in problems(exc))
+        raise InvalidPacing(f"invalid pacing settings: {wrong}") from None

@@ -7,11 +7,12 @@ Asterisk can never disagree on credentials.
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from saikoku.core.errors import ConfigurationError
 
@@ -83,8 +84,12 @@ class Settings(BaseSettings):
 
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)
-    # Behind TLS (a reverse proxy) set this so the session cookie is never sent in clear.
-    web_cookie_secure: bool = False
+    # The session cookie goes only over HTTPS; off only for plain HTTP on loopback (the rig,
+    # the demo, the tests), which set it so themselves.
+    web_cookie_secure: bool = True
+    # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For, -Proto
+    # and -Host are believed: the client's address, and the scheme and host it used.
+    trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_max_hours: int = Field(default=12, ge=1, le=72)
     # How often the service looks for operators' desktops whose session is over (idle, past
@@ -93,6 +98,12 @@ class Settings(BaseSettings):
     # After this many wrong passwords in a row the account is locked for a while.
     login_lock_after: int = Field(default=5, ge=1, le=100)
     login_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # Failed logins allowed a minute from one client address and on one account (a success
+    # gives its attempt back); beyond them a login is answered 429 with Retry-After.
+    login_limit_per_address: int = Field(default=20, ge=1, le=10_000)
+    login_limit_per_account: int = Field(default=10, ge=1, le=10_000)
+    # Passwords checked at once, each in a worker thread (Argon2 is meant to be slow).
+    login_hash_concurrency: int = Field(default=2, ge=1, le=64)
 
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -102,6 +113,13 @@ class Settings(BaseSettings):
     def _postgres_dsn(cls, value: str) -> str:
         if not value.startswith(("postgresql://", "postgres://")):
             raise ValueError("must start with postgresql://")
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(ip_network(part.strip()) for part in value.split(",") if part.strip())
         return value
 
     @field_validator("ari_url")

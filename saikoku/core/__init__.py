@@ -1,2 +1,3 @@
 """The kernel leaf: errors, supervision and back-off, the Tokyo time zone, the Japanese era
-table and SQL identifier quoting. It imports nothing else of ours, so every package may use it."""
+table, SQL identifier quoting and input hygiene (storable text, problems told without echoing).
+It imports nothing else of ours, so every package may use it."""

@@ -40,7 +40,7 @@ from dialer.ami import AmiClient
 from dialer.calls import Callee, DialOptions
 from dialer.operators import OperatorState
 from saikoku.config.settings import Settings
-from saikoku.devtools.rig import ROOT, SippPhone, deploy
+from saikoku.devtools.rig import ROOT, SippPhone, deploy, plain_http
 from saikoku.pbx.connect import ami_config
 from saikoku.web.app import create_app
 from saikoku.web.keys import AMI, ARI, ARI_EVENTS, CALL_CENTER, DESK_HUB, PLACER, POOL
@@ -300,7 +300,7 @@ returning id, person_id, (select id from phones where person_id = campaign_targe
 async def dialer_rig(settings: Settings, endpoints: list[str]) -> AsyncIterator[DialerRig]:
     """The service in this process, a throw-away tenant with operators on the given desk
     phones (signed in and ready), removed again at the end."""
-    app = create_app(settings, contact_policy=around_the_clock())
+    app = create_app(plain_http(settings), contact_policy=around_the_clock())
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

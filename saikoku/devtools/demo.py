@@ -29,6 +29,7 @@ from campaigns.policy import around_the_clock
 from dialer.operators import OperatorState
 from saikoku.config.settings import Settings
 from saikoku.core.tokyo import TOKYO
+from saikoku.devtools.rig import plain_http
 from saikoku.devtools.synth import write_synthetic_ward
 from saikoku.web.app import create_app
 from saikoku.web.keys import AMI, ARI_EVENTS, CALL_CENTER, POOL
@@ -170,7 +171,7 @@ async def floor_report(pool: asyncpg.Pool, campaign_id: UUID) -> str:
 
 
 async def run_demo(settings: Settings, people: int, minutes: float) -> int:
-    app = create_app(settings, contact_policy=around_the_clock())
+    app = create_app(plain_http(settings), contact_policy=around_the_clock())
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, settings.web_host, settings.web_port).start()

@@ -1,5 +1,6 @@
 """The real rig (Asterisk 22 and sipp phones on loopback) driven through the deploy/ scripts,
-for the PBX tests and `saikoku bench pbx`. Needs a checkout: the scripts live beside it."""
+for the PBX tests, the demo and `saikoku bench pbx`. Needs a checkout: the scripts live
+beside it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from saikoku.config.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def plain_http(settings: Settings) -> Settings:
+    """The settings for serving the rig's plain HTTP on loopback: a Secure session cookie
+    would never come back there. Set here, not in .env, so no machine's service inherits it."""
+    return settings.model_copy(update={"web_cookie_secure": False})
 
 
 def deploy(script: str, *args: str) -> subprocess.CompletedProcess[str]:

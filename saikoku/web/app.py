@@ -34,7 +34,9 @@ from saikoku.web import (
     audit_api,
     auth,
     campaign_api,
+    forwarding,
     handoff_api,
+    health,
     operator_api,
     pages,
     preview_api,
@@ -48,16 +50,24 @@ from saikoku.web.keys import (
     CALL_CENTER,
     CONTACT_POLICY,
     DESK_HUB,
+    LOGIN_THROTTLE,
+    PASSWORDS,
     PLACER,
     POOL,
     PREVIEW,
     SETTINGS,
 )
+from saikoku.web.rate_limits import LoginThrottle, TokenBuckets
 from saikoku.web.responses import error_middleware
 from store import migrate
 from store.db import create_pool
+from store.passwords import PasswordChecker
 
 log = structlog.get_logger(__name__)
+
+# The largest body a request may send (answered 413 beyond): the biggest the API takes, an
+# outcome with its 4,000-character conversation log, is a few KiB.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
@@ -187,16 +197,8 @@ def _reconcile(placer: CallPlacer) -> Any:
     return run
 
 
-async def health(request: web.Request) -> web.Response:
-    app = request.app
-    components = {
-        "ami": app[AMI].readiness.snapshot(),
-        "ari": app[ARI_EVENTS].readiness.snapshot(),
-    }
-    ready = all(c["state"] == "ready" for c in components.values())
-    return web.json_response(
-        {"ready": ready, "components": components}, status=200 if ready else 503
-    )
+async def _close_password_checker(app: web.Application) -> None:
+    app[PASSWORDS].close()
 
 
 def create_app(
@@ -207,17 +209,29 @@ def create_app(
     calling rules (windows, caps, spacing) — the rig's tests and the demo open the windows
     around the clock."""
     app = web.Application(
-        middlewares=[pages.security_headers, error_middleware, auth.session_middleware]
+        middlewares=[
+            forwarding.middleware(settings.trusted_proxies),
+            pages.security_headers,
+            error_middleware,
+            auth.session_middleware,
+        ],
+        client_max_size=MAX_BODY_BYTES,
     )
     app[SETTINGS] = settings
     if contact_policy is None and settings.calling_hours == "always":
         log.warning("calling_windows_open_around_the_clock", setting="SAIKOKU_CALLING_HOURS")
         contact_policy = around_the_clock()
     app[CONTACT_POLICY] = contact_policy or ContactPolicy()
+    app[PASSWORDS] = PasswordChecker(settings.login_hash_concurrency)
+    app.on_cleanup.append(_close_password_checker)
+    app[LOGIN_THROTTLE] = LoginThrottle(
+        TokenBuckets(settings.login_limit_per_address, 60.0),
+        TokenBuckets(settings.login_limit_per_account, 60.0),
+    )
     app.cleanup_ctx.append(_database)
     if with_pbx:
         app.cleanup_ctx.extend([_ami, _ari, _call_handling])
-        app.router.add_get("/healthz", health)
+        app.router.add_get("/healthz", health.health)
         operator_api.add_routes(app)
         preview_api.add_routes(app)
     app.router.add_post("/api/login", auth.login)

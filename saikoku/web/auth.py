@@ -6,18 +6,21 @@ answered with a short message that reveals nothing (no personal data, no which-p
 from __future__ import annotations
 
 import hmac
+import math
 from collections.abc import Callable
 from datetime import timedelta
 
 import structlog
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
 
 from saikoku.config.settings import Settings
-from saikoku.core.errors import BadRequest
-from saikoku.web.keys import DESK_HUB, POOL, SETTINGS, USER
-from saikoku.web.responses import Handler, json_error
+from saikoku.core.inputs import Text
+from saikoku.web.keys import DESK_HUB, LOGIN_THROTTLE, PASSWORDS, POOL, SETTINGS, USER
+from saikoku.web.responses import Handler, json_error, parse_body
 from store import audit, logins, sessions
 from store.logins import LoginRules
+from store.sessions import SessionUser
 
 log = structlog.get_logger(__name__)
 
@@ -53,17 +56,20 @@ async def _refuse(
     return json_error(status, code, message)
 
 
+async def session_of(request: web.Request) -> SessionUser | None:
+    """The user of the request's session cookie, if it is still good."""
+    token = request.cookies.get(sessions.COOKIE)
+    if not token:
+        return None
+    idle = timedelta(minutes=request.app[SETTINGS].session_idle_minutes)
+    return await sessions.resume(request.app[POOL], token, idle)
+
+
 @web.middleware
 async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if not request.path.startswith("/api/") or request.path in PUBLIC_PATHS:
         return await handler(request)
-    settings: Settings = request.app[SETTINGS]
-    token = request.cookies.get(sessions.COOKIE)
-    user = None
-    if token:
-        user = await sessions.resume(
-            request.app[POOL], token, timedelta(minutes=settings.session_idle_minutes)
-        )
+    user = await session_of(request)
     if user is None:
         return await _refuse(
             request, 401, "login_required", "ログインしてください。", "session_missing"
@@ -109,24 +115,41 @@ def require_role(*roles: str) -> Callable[[Handler], Handler]:
 
 
 _BAD_LOGIN = "ログインID・パスワードが正しくないか、アカウントがロックされています。"
+_TOO_MANY = "ログインの試行が多すぎます。しばらく待ってから再度お試しください。"
+
+
+class LoginBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tenant: Text = Field(min_length=1, max_length=64)
+    login: Text = Field(min_length=1, max_length=64)
+    password: Text = Field(min_length=1, max_length=1024)
 
 
 async def login(request: web.Request) -> web.Response:
     settings: Settings = request.app[SETTINGS]
-    try:
-        body = await request.json()
-        tenant, login_id, password = (str(body[k]) for k in ("tenant", "login", "password"))
-    except (ValueError, KeyError, TypeError):
-        raise BadRequest("tenant, login and password are required") from None
+    body = await parse_body(request, LoginBody)
+    throttle = request.app[LOGIN_THROTTLE]
+    address, account = request.remote or "", (body.tenant, body.login)
+    if wait := throttle.admit(address, account):
+        return await _too_many_attempts(request, body, wait)
     rules = LoginRules(
         settings.login_lock_after,
         settings.login_lock_minutes,
         timedelta(hours=settings.session_max_hours),
     )
-    async with request.app[POOL].acquire() as conn:
-        session = await logins.log_in(conn, tenant, login_id, password, request.remote, rules)
+    session = await logins.log_in(
+        request.app[POOL],
+        request.app[PASSWORDS],
+        body.tenant,
+        body.login,
+        body.password,
+        request.remote,
+        rules,
+    )
     if session is None:
         return json_error(401, "bad_login", _BAD_LOGIN)
+    throttle.succeeded(address, account)
     response = web.json_response(
         {
             "role": session.role,
@@ -143,6 +166,16 @@ async def login(request: web.Request) -> web.Response:
         path="/",
     )
     return response
+
+
+async def _too_many_attempts(request: web.Request, body: LoginBody, wait: float) -> web.Response:
+    # The same answer whether the account exists; the access log notes it when it does,
+    # once per run of refusals.
+    if request.app[LOGIN_THROTTLE].first_refusal((body.tenant, body.login)):
+        await logins.note_throttled(request.app[POOL], body.tenant, body.login, request.remote)
+    refused = json_error(429, "too_many_attempts", _TOO_MANY)
+    refused.headers["Retry-After"] = str(math.ceil(wait))
+    return refused
 
 
 async def logout(request: web.Request) -> web.Response:

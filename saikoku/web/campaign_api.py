@@ -4,7 +4,7 @@ lifecycle. Everything is scoped to the caller's tenant; counts only, no personal
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,24 +15,31 @@ from campaigns.planning import Scope, plan, preview
 from dialer.pacing import stored
 from dialer.pacing.settings import pacing_settings
 from saikoku.core.errors import BadRequest
+from saikoku.core.inputs import Text
 from saikoku.core.tokyo import TOKYO
 from saikoku.web.auth import actor_of, require_role
 from saikoku.web.keys import POOL, USER
-from saikoku.web.responses import json_ok, parse_body, path_uuid
+from saikoku.web.responses import json_ok, parse_body, path_uuid, read_json
 
 SUPERVISORS = ("supervisor", "admin")
 READERS = ("supervisor", "admin", "pbx_admin", "staff", "auditor")
+
+# Bounds of the columns a scope is compared with: amounts are yen in bigint (a trillion is
+# beyond any tax bill), fiscal years a smallint checked 1900–2200, days an int.
+Yen = Annotated[int, Field(ge=0, le=10**12)]
+FiscalYear = Annotated[int, Field(ge=1900, le=2200)]
+Category = Annotated[Text, Field(min_length=1, max_length=50)]
 
 
 class ScopeBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tax_types: list[Literal["resident", "light_vehicle"]] = ["resident", "light_vehicle"]
-    fiscal_years: list[int] | None = None
-    delinquency_categories: list[str] | None = None
-    min_owed: int = Field(default=1, ge=0)
-    max_owed: int | None = Field(default=None, ge=0)
-    min_days_past_due: int = Field(default=1, ge=0)
+    fiscal_years: list[FiscalYear] | None = Field(default=None, max_length=50)
+    delinquency_categories: list[Category] | None = Field(default=None, max_length=50)
+    min_owed: Yen = 1
+    max_owed: Yen | None = None
+    min_days_past_due: int = Field(default=1, ge=0, le=36_500)
     auto_debit: bool | None = None
     contacted_within_days: int = Field(default=7, ge=0, le=365)
     # Plan only: the targets' order, e.g. ["age", "owed"] (see campaigns/planning.py).
@@ -58,7 +65,7 @@ class ScopeBody(BaseModel):
 class CreateBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=200)
     scope: ScopeBody = ScopeBody()
 
 
@@ -66,7 +73,7 @@ class TransitionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     to: Literal["draft", "ready", "running", "paused", "completed", "stopped"]
-    reason: str | None = Field(default=None, max_length=500)
+    reason: Text | None = Field(default=None, max_length=500)
 
 
 @require_role(*READERS)
@@ -146,11 +153,10 @@ async def set_pacing(request: web.Request) -> web.Response:
     """Replace the knobs (validated); the running dialer adopts them within a second."""
     user = request[USER]
     campaign_id = path_uuid(request, "campaign_id")
-    try:
-        sent = await request.json()
-        knobs = pacing_settings(**sent)
-    except (ValueError, TypeError):
-        raise BadRequest("the body must be a JSON object of knobs") from None
+    sent = await read_json(request)
+    if not isinstance(sent, dict):
+        raise BadRequest("the body must be a JSON object of knobs")
+    knobs = pacing_settings(**sent)
     async with request.app[POOL].acquire() as conn:
         await stored.replace_knobs(
             conn, user.tenant_id, campaign_id, knobs, changed_by=user.user_id

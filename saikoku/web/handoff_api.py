@@ -6,6 +6,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from campaigns import handoffs
+from saikoku.core.inputs import Text
 from saikoku.web.auth import actor_of, require_role
 from saikoku.web.keys import POOL
 from saikoku.web.responses import json_ok, parse_body, path_uuid
@@ -16,7 +17,7 @@ STAFF = ("staff", "admin")
 class CloseBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    result: str = Field(min_length=1, max_length=2000)
+    result: Text = Field(min_length=1, max_length=2000)
 
 
 @require_role(*STAFF)

@@ -14,6 +14,8 @@ from dialer.calls import CallPlacer
 from dialer.preview import PreviewDialer
 from saikoku.config.settings import Settings
 from saikoku.web.desk_hub import DeskHub
+from saikoku.web.rate_limits import LoginThrottle
+from store.passwords import PasswordChecker
 from store.sessions import SessionUser
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -26,5 +28,7 @@ PLACER = web.AppKey("placer", CallPlacer)
 CALL_CENTER = web.AppKey("call_center", CallCenter)
 PREVIEW = web.AppKey("preview", PreviewDialer)
 DESK_HUB = web.AppKey("desk_hub", DeskHub)
+PASSWORDS = web.AppKey("passwords", PasswordChecker)
+LOGIN_THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 
 USER = web.RequestKey("user", SessionUser)

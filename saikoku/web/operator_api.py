@@ -13,6 +13,7 @@ from campaigns.outcomes import Outcome
 from campaigns.person_card import open_card_on_call
 from dialer.operators import OperatorState
 from saikoku.core.errors import Conflict, Forbidden
+from saikoku.core.inputs import Text
 from saikoku.core.tokyo import TOKYO
 from saikoku.web.auth import actor_of, require_role
 from saikoku.web.keys import CALL_CENTER, DESK_HUB, POOL, USER
@@ -23,7 +24,7 @@ class ReadyBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ready: bool
-    reason: str | None = Field(default=None, max_length=100)  # why paused (休憩, 研修…)
+    reason: Text | None = Field(default=None, max_length=100)  # why paused (休憩, 研修…)
 
 
 def _state(request: web.Request) -> web.Response:

@@ -47,6 +47,7 @@ class ServeProcess:
             "SAIKOKU_WEB_PORT": str(self.port),
             "SAIKOKU_ARI_APP": "saikoku-restart",
             "SAIKOKU_CALLING_HOURS": "always",
+            "SAIKOKU_WEB_COOKIE_SECURE": "false",  # plain HTTP on loopback
             "SAIKOKU_LOG_FORMAT": "json",
         }
         self.log = log

@@ -13,8 +13,10 @@ from aiohttp import web
 
 from dialer.calls import DialOptions
 from saikoku.devtools.rig import deploy
-from saikoku.web.keys import AMI, ARI_EVENTS, PLACER
+from saikoku.web.keys import AMI, ARI_EVENTS, PLACER, POOL
+from store.passwords import hash_password
 from tests.pbx.conftest import BASE_URL, wait_trunk
+from tests.pbx.desk import PASSWORD
 
 
 async def test_pbx_restart_is_survived_with_backoff(
@@ -22,7 +24,7 @@ async def test_pbx_restart_is_survived_with_backoff(
 ) -> None:
     ami, ari = service[AMI].readiness, service[ARI_EVENTS].readiness
     assert ami.ready and ari.ready
-    assert await health(service) == (200, {"ami": "ready", "ari": "ready"})
+    assert await health(service, tenant_id) == (200, {"ami": "ready", "ari": "ready"})
     before = (ami.reconnects, ari.reconnects)
 
     assert deploy("asterisk.sh", "kill").returncode == 0
@@ -43,7 +45,7 @@ async def test_pbx_restart_is_survived_with_backoff(
     assert 2 <= ami_retries <= 9, ami_retries
     assert 2 <= ari_retries <= 9, ari_retries
     assert not ami.ready and not ari.ready
-    status, states = await health(service)
+    status, states = await health(service, tenant_id)
     assert status == 503 and set(states.values()) <= {"down", "connecting"}
 
     started = deploy("asterisk.sh", "start", "60")
@@ -51,10 +53,28 @@ async def test_pbx_restart_is_survived_with_backoff(
     await ami.wait_ready(40)
     await ari.wait_ready(40)
     await wait_trunk(service, "online", timeout_s=20)
-    assert await health(service) == (200, {"ami": "ready", "ari": "ready"})
+    assert await health(service, tenant_id) == (200, {"ami": "ready", "ari": "ready"})
 
 
-async def health(app: web.Application) -> tuple[int, dict[str, str]]:
-    async with aiohttp.ClientSession() as session, session.get(app[BASE_URL] + "/healthz") as r:
-        body = await r.json()
+async def health(app: web.Application, tenant_id: uuid.UUID) -> tuple[int, dict[str, str]]:
+    """/healthz as an admin sees it: the state of each connection (the public sees only
+    ok or degraded)."""
+    pool = app[POOL]
+    await pool.execute(
+        "insert into users (tenant_id, login_id, display_name, role, password_hash)"
+        " values ($1, 'health-admin', '管理者', 'admin', $2) on conflict do nothing",
+        tenant_id,
+        hash_password(PASSWORD),
+    )
+    code = await pool.fetchval("select code from tenants where id = $1", tenant_id)
+    base = app[BASE_URL]
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        async with session.get(base + "/healthz") as public:
+            assert set(await public.json()) == {"status"}
+        login = {"tenant": code, "login": "health-admin", "password": PASSWORD}
+        async with session.post(base + "/api/login", json=login) as r:
+            assert r.status == 200
+        async with session.get(base + "/healthz") as r:
+            body = await r.json()
+    assert body["status"] == ("ok" if r.status == 200 else "degraded")
     return r.status, {name: c["state"] for name, c in body["components"].items()}

@@ -3,6 +3,7 @@ const TEXT = {
   ja: {
     app_title: "納税コールセンター", tenant: "所属（課）", login_id: "ログインID",
     password: "パスワード", log_in: "ログイン", bad_login: "ログインID・パスワードが正しくないか、アカウントがロックされています。",
+    too_many_attempts: "ログインの試行が多すぎます。しばらく待ってから再度お試しください。",
     log_out: "ログアウト", sign_in: "受付開始", ready: "待機", pause: "休憩", hang_up: "通話終了",
     state_offline: "ログオフ", state_connecting: "電話機呼出中", state_ready: "待機中",
     state_paused: "休憩中", state_talking: "通話中", state_wrap_up: "後処理中",
@@ -36,6 +37,7 @@ const TEXT = {
   en: {
     app_title: "Tax call center", tenant: "Department", login_id: "Login ID", password: "Password",
     log_in: "Log in", bad_login: "Wrong login ID or password, or the account is locked.",
+    too_many_attempts: "Too many login attempts. Wait a while, then try again.",
     log_out: "Log out", sign_in: "Start", ready: "Ready", pause: "Pause", hang_up: "Hang up",
     state_offline: "Logged out", state_connecting: "Calling your phone", state_ready: "Ready",
     state_paused: "Paused", state_talking: "On call", state_wrap_up: "Wrap-up",

@@ -12,7 +12,8 @@ document.getElementById("login-form").addEventListener("submit", async (event) =
     body: JSON.stringify(Object.fromEntries(form.entries())),
   });
   if (!response.ok) {
-    document.getElementById("login-error").textContent = t("bad_login");
+    const why = response.status === 429 ? "too_many_attempts" : "bad_login";
+    document.getElementById("login-error").textContent = t(why);
     return;
   }
   const me = await response.json();
