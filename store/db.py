@@ -7,6 +7,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import TypeAlias, TypeVar
 from urllib.parse import urlsplit, urlunsplit
+from uuid import UUID
 
 import asyncpg
 import structlog
@@ -45,7 +46,23 @@ async def create_pool(
         min_size=min_size,
         max_size=max_size,
         command_timeout=command_timeout,
-        server_settings={"application_name": "saikoku", "search_path": f"{SCHEMA},public"},
+        # The service's work across tenants runs in the 'system' scope of the row-level
+        # security policies (migration 0014); a user's request narrows it (`enter_tenant`).
+        server_settings={
+            "application_name": "saikoku",
+            "search_path": f"{SCHEMA},public",
+            "saikoku.scope": "system",
+        },
+    )
+
+
+async def enter_tenant(conn: asyncpg.Connection, tenant_id: UUID) -> None:
+    """From now until the connection goes back to the pool (which resets it), the service's
+    role sees and writes only this tenant's rows (migration 0014)."""
+    await conn.execute(
+        "select set_config('saikoku.scope', 'tenant', false),"
+        " set_config('saikoku.tenant_id', $1::text, false)",
+        str(tenant_id),
     )
 
 

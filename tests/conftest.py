@@ -56,27 +56,34 @@ def _test_dsn(settings_dsn: str) -> str:
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     """The machine's settings (.env), pointed at the test database; the tests speak plain
-    HTTP on loopback, so the session cookie is not Secure."""
+    HTTP on loopback, so the session cookie is not Secure. The service under test connects
+    as the machine's service role (saikoku_app where deploy/postgres.sh set it up), the
+    fixtures below as the owner."""
     base = load_settings()
-    return load_settings(database_url=_test_dsn(base.database_url), web_cookie_secure=False)
+    return load_settings(
+        database_url=_test_dsn(base.database_url),
+        database_owner_url=_test_dsn(base.migration_url),
+        web_cookie_secure=False,
+    )
 
 
 @pytest.fixture(scope="session")
 async def migrated_database(settings: Settings) -> str:
-    """A fresh test database with every migration applied, once per session."""
-    parts = urlsplit(settings.database_url)
+    """A fresh test database with every migration applied, once per session; its owner's
+    URL, which the fixtures use to set up what they need."""
+    parts = urlsplit(settings.migration_url)
     admin = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")))
     try:
         await admin.execute(f'drop database if exists "{TEST_DATABASE}" with (force)')
     finally:
         await admin.close()
-    await ensure_database(settings.database_url)
-    conn = await asyncpg.connect(settings.database_url)
+    await ensure_database(settings.migration_url)
+    conn = await asyncpg.connect(settings.migration_url)
     try:
         await migrate.upgrade(conn)
     finally:
         await conn.close()
-    return settings.database_url
+    return settings.migration_url
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from store.db import ensure_database
 
 def upgrade_command(settings: Settings, _args: argparse.Namespace) -> int:
     async def run() -> list[str]:
-        conn = await asyncpg.connect(settings.database_url)
+        conn = await asyncpg.connect(settings.migration_url)
         try:
             return await migrate.upgrade(conn)
         finally:
@@ -27,7 +27,7 @@ def upgrade_command(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def ensure_command(settings: Settings, _args: argparse.Namespace) -> int:
-    created = asyncio.run(ensure_database(settings.database_url))
+    created = asyncio.run(ensure_database(settings.migration_url))
     print("database created" if created else "database exists")
     return 0
 

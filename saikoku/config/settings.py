@@ -28,6 +28,11 @@ class Settings(BaseSettings):
         default="postgresql://postgres@127.0.0.1:5432/saikoku",
         description="PostgreSQL DSN (postgresql://user@host:port/db)",
     )
+    # Migrations (`saikoku db upgrade`, `db ensure`) run as the schema's owner; the service
+    # connects as a role that owns nothing (saikoku_app, migration 0013). Unset: the same URL.
+    database_owner_url: str | None = Field(
+        default=None, description="PostgreSQL DSN of the schema's owner, for migrations"
+    )
     db_pool_min: int = Field(default=2, ge=1, le=100)
     db_pool_max: int = Field(default=20, ge=1, le=500)
 
@@ -108,12 +113,16 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
-    @field_validator("database_url")
+    @field_validator("database_url", "database_owner_url")
     @classmethod
-    def _postgres_dsn(cls, value: str) -> str:
-        if not value.startswith(("postgresql://", "postgres://")):
+    def _postgres_dsn(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
             raise ValueError("must start with postgresql://")
         return value
+
+    @property
+    def migration_url(self) -> str:
+        return self.database_owner_url or self.database_url
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

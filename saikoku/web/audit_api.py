@@ -9,8 +9,7 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from saikoku.web.auth import actor_of, require_role
-from saikoku.web.keys import POOL
+from saikoku.web.auth import actor_of, require_role, tenant_db
 from saikoku.web.responses import json_ok, parse_query
 from store.access_reads import ReadsFilter, reads
 
@@ -34,7 +33,7 @@ class ReadsQuery(BaseModel):
 @require_role(*AUDITORS)
 async def access_reads(request: web.Request) -> web.Response:
     query = parse_query(request, ReadsQuery)
-    async with request.app[POOL].acquire() as conn:
+    async with tenant_db(request) as conn:
         rows = await reads(conn, actor_of(request), query.filter(), how="page", limit=PAGE_ROWS + 1)
     return json_ok({"rows": rows[:PAGE_ROWS], "truncated": len(rows) > PAGE_ROWS})
 

@@ -5,11 +5,13 @@ answered with a short message that reveals nothing (no personal data, no which-p
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import math
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
+import asyncpg
 import structlog
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -19,6 +21,7 @@ from saikoku.core.inputs import Text
 from saikoku.web.keys import DESK_HUB, LOGIN_THROTTLE, PASSWORDS, POOL, SETTINGS, USER
 from saikoku.web.responses import Handler, json_error, parse_body
 from store import audit, logins, sessions
+from store.db import enter_tenant
 from store.logins import LoginRules
 from store.sessions import SessionUser
 
@@ -29,6 +32,15 @@ CSRF_HEADER = "X-CSRF-Token"
 # Paths that answer without a session.
 PUBLIC_PATHS = frozenset({"/api/login", "/healthz"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@contextlib.asynccontextmanager
+async def tenant_db(request: web.Request) -> AsyncIterator[asyncpg.Connection]:
+    """A connection that sees only the logged-in user's tenant (row-level security, migration
+    0014): every handler's reads and writes go through one."""
+    async with request.app[POOL].acquire() as conn:
+        await enter_tenant(conn, request[USER].tenant_id)
+        yield conn
 
 
 def actor_of(request: web.Request) -> audit.Actor:

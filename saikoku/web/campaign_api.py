@@ -17,8 +17,8 @@ from dialer.pacing.settings import pacing_settings
 from saikoku.core.errors import BadRequest
 from saikoku.core.inputs import Text
 from saikoku.core.tokyo import TOKYO
-from saikoku.web.auth import actor_of, require_role
-from saikoku.web.keys import POOL, USER
+from saikoku.web.auth import actor_of, require_role, tenant_db
+from saikoku.web.keys import USER
 from saikoku.web.responses import json_ok, parse_body, path_uuid, read_json
 
 SUPERVISORS = ("supervisor", "admin")
@@ -78,13 +78,14 @@ class TransitionBody(BaseModel):
 
 @require_role(*READERS)
 async def list_campaigns(request: web.Request) -> web.Response:
-    return json_ok(await catalog.list_campaigns(request.app[POOL], request[USER].tenant_id))
+    async with tenant_db(request) as conn:
+        return json_ok(await catalog.list_campaigns(conn, request[USER].tenant_id))
 
 
 @require_role(*SUPERVISORS)
 async def preview_scope(request: web.Request) -> web.Response:
     body = await parse_body(request, ScopeBody)
-    async with request.app[POOL].acquire() as conn:
+    async with tenant_db(request) as conn:
         counts = await preview(conn, request[USER].tenant_id, body.scope(), datetime.now(TOKYO))
     return json_ok(counts.as_dict())
 
@@ -92,7 +93,7 @@ async def preview_scope(request: web.Request) -> web.Response:
 @require_role(*SUPERVISORS)
 async def create_campaign(request: web.Request) -> web.Response:
     body = await parse_body(request, CreateBody)
-    async with request.app[POOL].acquire() as conn:
+    async with tenant_db(request) as conn:
         campaign_id = await catalog.create_campaign(
             conn, actor_of(request), body.name, list(body.scope.tax_types)
         )
@@ -103,7 +104,7 @@ async def create_campaign(request: web.Request) -> web.Response:
 async def plan_campaign(request: web.Request) -> web.Response:
     body = await parse_body(request, ScopeBody)
     campaign_id = path_uuid(request, "campaign_id")
-    async with request.app[POOL].acquire() as conn:
+    async with tenant_db(request) as conn:
         counts = await plan(
             conn,
             request[USER].tenant_id,
@@ -121,7 +122,7 @@ async def change_status(request: web.Request) -> web.Response:
     body = await parse_body(request, TransitionBody)
     campaign_id = path_uuid(request, "campaign_id")
     user = request[USER]
-    async with request.app[POOL].acquire() as conn:
+    async with tenant_db(request) as conn:
         previous = await transition(
             conn, user.tenant_id, campaign_id, body.to, changed_by=user.user_id, reason=body.reason
         )
@@ -130,11 +131,9 @@ async def change_status(request: web.Request) -> web.Response:
 
 @require_role(*READERS)
 async def status_history(request: web.Request) -> web.Response:
-    return json_ok(
-        await catalog.status_history(
-            request.app[POOL], request[USER].tenant_id, path_uuid(request, "campaign_id")
-        )
-    )
+    campaign_id = path_uuid(request, "campaign_id")
+    async with tenant_db(request) as conn:
+        return json_ok(await catalog.status_history(conn, request[USER].tenant_id, campaign_id))
 
 
 PACING_ADMINS = ("pbx_admin", "admin")
@@ -142,9 +141,9 @@ PACING_ADMINS = ("pbx_admin", "admin")
 
 @require_role(*PACING_ADMINS, "supervisor")
 async def get_pacing(request: web.Request) -> web.Response:
-    knobs = await stored.campaign_knobs(
-        request.app[POOL], request[USER].tenant_id, path_uuid(request, "campaign_id")
-    )
+    campaign_id = path_uuid(request, "campaign_id")
+    async with tenant_db(request) as conn:
+        knobs = await stored.campaign_knobs(conn, request[USER].tenant_id, campaign_id)
     return json_ok(knobs.model_dump())
 
 
@@ -157,7 +156,7 @@ async def set_pacing(request: web.Request) -> web.Response:
     if not isinstance(sent, dict):
         raise BadRequest("the body must be a JSON object of knobs")
     knobs = pacing_settings(**sent)
-    async with request.app[POOL].acquire() as conn:
+    async with tenant_db(request) as conn:
         await stored.replace_knobs(
             conn, user.tenant_id, campaign_id, knobs, changed_by=user.user_id
         )
@@ -166,11 +165,9 @@ async def set_pacing(request: web.Request) -> web.Response:
 
 @require_role(*PACING_ADMINS, "supervisor", "auditor")
 async def pacing_history(request: web.Request) -> web.Response:
-    return json_ok(
-        await stored.knob_changes(
-            request.app[POOL], request[USER].tenant_id, path_uuid(request, "campaign_id")
-        )
-    )
+    campaign_id = path_uuid(request, "campaign_id")
+    async with tenant_db(request) as conn:
+        return json_ok(await stored.knob_changes(conn, request[USER].tenant_id, campaign_id))
 
 
 def add_routes(app: web.Application) -> None:

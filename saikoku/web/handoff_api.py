@@ -7,8 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from campaigns import handoffs
 from saikoku.core.inputs import Text
-from saikoku.web.auth import actor_of, require_role
-from saikoku.web.keys import POOL
+from saikoku.web.auth import actor_of, require_role, tenant_db
 from saikoku.web.responses import json_ok, parse_body, path_uuid
 
 STAFF = ("staff", "admin")
@@ -22,14 +21,14 @@ class CloseBody(BaseModel):
 
 @require_role(*STAFF)
 async def work_list(request: web.Request) -> web.Response:
-    async with request.app[POOL].acquire() as conn:
+    async with tenant_db(request) as conn:
         return json_ok(await handoffs.work_list(conn, actor_of(request)))
 
 
 @require_role(*STAFF)
 async def take(request: web.Request) -> web.Response:
     handoff_id = path_uuid(request, "handoff_id")
-    async with request.app[POOL].acquire() as conn:
+    async with tenant_db(request) as conn:
         await handoffs.take(conn, actor_of(request), handoff_id)
     return json_ok({"id": handoff_id, "status": "taken"})
 
@@ -38,7 +37,7 @@ async def take(request: web.Request) -> web.Response:
 async def close(request: web.Request) -> web.Response:
     body = await parse_body(request, CloseBody)
     handoff_id = path_uuid(request, "handoff_id")
-    async with request.app[POOL].acquire() as conn:
+    async with tenant_db(request) as conn:
         await handoffs.close(conn, actor_of(request), handoff_id, body.result)
     return json_ok({"id": handoff_id, "status": "closed"})
 

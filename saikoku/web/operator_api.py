@@ -15,8 +15,8 @@ from dialer.operators import OperatorState
 from saikoku.core.errors import Conflict, Forbidden
 from saikoku.core.inputs import Text
 from saikoku.core.tokyo import TOKYO
-from saikoku.web.auth import actor_of, require_role
-from saikoku.web.keys import CALL_CENTER, DESK_HUB, POOL, USER
+from saikoku.web.auth import actor_of, require_role, tenant_db
+from saikoku.web.keys import CALL_CENTER, DESK_HUB, USER
 from saikoku.web.responses import json_ok, parse_body, path_uuid
 
 
@@ -59,14 +59,12 @@ async def set_ready(request: web.Request) -> web.Response:
     body = await parse_body(request, ReadyBody)
     center, user = request.app[CALL_CENTER], request[USER]
     operator = center.desk.get(user.user_id)
-    if (
-        body.ready
-        and operator is not None
-        and operator.state is OperatorState.WRAP_UP
-        and operator.card_attempt_id is not None
-        and not await outcomes.has_outcome(request.app[POOL], operator.card_attempt_id)
-    ):
-        raise Conflict("応対結果を保存してください。", code="outcome_missing")
+    wrapping_up = operator.card_attempt_id if operator is not None else None
+    if body.ready and operator is not None and operator.state is OperatorState.WRAP_UP:
+        async with tenant_db(request) as conn:
+            saved = wrapping_up is None or await outcomes.has_outcome(conn, wrapping_up)
+        if not saved:
+            raise Conflict("応対結果を保存してください。", code="outcome_missing")
     await center.set_ready(user.user_id, body.ready, reason=body.reason)
     return _state(request)
 
@@ -91,7 +89,7 @@ async def person_card(request: web.Request) -> web.Response:
     person_id = path_uuid(request, "person_id")
     operator = request.app[CALL_CENTER].desk.get(user.user_id)
     attempt_id = operator.card_attempt_id if operator else None
-    async with request.app[POOL].acquire() as conn:
+    async with tenant_db(request) as conn:
         card = await open_card_on_call(
             conn, actor_of(request), person_id, attempt_id, reason="opened on desktop"
         )
@@ -101,7 +99,7 @@ async def person_card(request: web.Request) -> web.Response:
 @require_role("operator")
 async def save_outcome(request: web.Request) -> web.Response:
     body = await parse_body(request, Outcome)
-    async with request.app[POOL].acquire() as conn:
+    async with tenant_db(request) as conn:
         await outcomes.save(conn, actor_of(request), body, datetime.now(TOKYO))
     return json_ok({"saved": True, "attempt_id": body.attempt_id})
 
