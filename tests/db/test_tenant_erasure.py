@@ -18,6 +18,7 @@ import pytest
 from campaigns.linkage.importer import import_files
 from recordings import store as recording_store
 from saikoku.cli.main import main
+from saikoku.core.tokyo import TOKYO
 from store.erasure import fingerprint, row_counts, tenant_file_paths, tenant_tables
 from tests.db.linkage_files import PERSONS_HEADER, small_export, write_csv
 from tests.db.test_letters import batch, ready_campaign
@@ -99,6 +100,10 @@ async def seeded_tenant(pool: asyncpg.Pool, prefix: str, folder: Path) -> tuple[
     history = folder / "history.csv"
     assert await cli("export", "history", "--since", SINCE, "--out", str(history),
                      "--tenant", code, "--by", "staff1") == 0  # fmt: skip
+    today = str(datetime.now(TOKYO).date())
+    reads = folder / "reads.csv"
+    assert await cli("audit", "export", "--from", today, "--to", today, "--by", "adm",
+                     "--out", str(reads), "--tenant", code) == 0  # fmt: skip
     bad = folder / "bad"
     bad.mkdir()
     write_csv(bad, "宛名.csv", PERSONS_HEADER, [["1001", "佐藤", "ｻﾄｳ", "女", "?", "", "", ""]])
@@ -129,6 +134,7 @@ async def test_erasing_one_tenant_removes_its_rows_and_files_and_leaves_the_othe
         "letter_manifest_csv",
         "history_export",
         "import_errors",
+        "access_log_export",
     }
     assert not any(f.get("missing") for f in before["files"])
     key, certificate = tmp_path / "ward.pem", tmp_path / "certificate.json"
@@ -160,6 +166,9 @@ async def test_erasing_one_tenant_removes_its_rows_and_files_and_leaves_the_othe
 
     public = doc["public_key"]
     assert await cli("tenant", "verify-erasure", str(certificate), "--public-key", public) == 0
+    # A listed file that is there again (a copy put back) fails the verification.
+    Path(doc["files"][0]["path"]).write_bytes(b"restored")
+    assert await cli("tenant", "verify-erasure", str(certificate), "--public-key", public) == 1
 
 
 async def test_a_changed_certificate_or_another_key_fails_verification(
