@@ -18,7 +18,7 @@ import asyncpg
 from saikoku.core.errors import BadRequest, Forbidden
 from saikoku.core.private_file import private_text_file
 from saikoku.core.tokyo import TOKYO
-from store import audit
+from store import audit, tenant_files
 from store.accounts import active_user
 
 # Rows about a person, and bulk exports (which name no one person but read many).
@@ -139,12 +139,14 @@ async def export_reads(
         )
     async with conn.transaction():
         rows = await reads(conn, actor, wanted, how="export")
-        # Last, so that a file exists only with its access-log row (the commit follows).
+        # Last, so that a file exists only with its access-log row (the commit follows);
+        # registered for the tenant's erasure at contract end.
         with private_text_file(out, encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(COLUMNS)
             for row in rows:
                 writer.writerow(["" if row[c] is None else _cell(row[c]) for c in COLUMNS])
+        await tenant_files.register(conn, tenant_id, "access_log_export", out)
     return len(rows)
 
 

@@ -25,6 +25,7 @@ from campaigns.letters.selection import DEFAULT_AFTER_ATTEMPTS, recipients
 from campaigns.policy import DayType, day_type
 from saikoku.core.errors import Conflict
 from saikoku.core.tokyo import TOKYO
+from store.tenant_files import letter_manifests
 
 # Letters go out for decided campaigns only: not for a draft, not for a stopped one.
 LETTER_STATUSES = frozenset({"ready", "running", "paused", "completed"})
@@ -134,8 +135,7 @@ async def _make_batch(
 
     request.out_dir.mkdir(parents=True, exist_ok=True)
     pdf_path = (request.out_dir / f"letters-{batch_id}.pdf").resolve()
-    json_path = pdf_path.with_name(f"letters-{batch_id}-manifest.json")
-    csv_path = pdf_path.with_name(f"letters-{batch_id}-manifest.csv")
+    json_path, csv_path = letter_manifests(pdf_path, batch_id)
     reasons = {r.person_id: r.reason for r in chosen}
     doc = manifest(
         batch_id, request.campaign_id, issue, placed, reasons, pdf_path.name, sha256, now

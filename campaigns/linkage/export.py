@@ -15,7 +15,7 @@ from campaigns.linkage.spec import HISTORY
 from saikoku.core.errors import Forbidden
 from saikoku.core.private_file import private_text_file
 from saikoku.core.tokyo import TOKYO
-from store import audit
+from store import audit, tenant_files
 from store.accounts import active_user
 from store.audit import Actor
 
@@ -86,8 +86,10 @@ async def export_history(
             object_type="export",
             detail={"rows": len(rows), "file": out.name, "since": since.isoformat()},
         )
-        # Last, so that a file exists only with its access-log row (the commit follows).
+        # Last, so that a file exists only with its access-log row (the commit follows);
+        # registered for the tenant's erasure at contract end.
         _write(rows, out, encoding)
+        await tenant_files.register(conn, tenant_id, "history_export", out)
     return len(rows)
 
 

@@ -21,6 +21,7 @@ from saikoku.cli.common import SubParsers, with_pool
 from saikoku.config.settings import Settings
 from saikoku.core.private_file import private_text_file
 from saikoku.core.tokyo import TOKYO
+from store import tenant_files
 from store.accounts import tenant_id_for
 from store.db import batch_pool
 
@@ -65,14 +66,24 @@ def write_error_report(errors: list[RowError], path: Path) -> None:
 
 
 async def run_import(
-    settings: Settings, tenant: str, paths: list[Path], progress: Progress | None = None
+    settings: Settings,
+    tenant: str,
+    paths: list[Path],
+    report: Path,
+    progress: Progress | None = None,
 ) -> ImportResult:
+    """Import the files; on bad cells write the error report to `report`, registered for
+    the tenant's erasure at contract end."""
     pool = await batch_pool(settings.database_url)
     try:
         tenant_id = await tenant_id_for(pool, tenant)
-        return await import_files(
+        result = await import_files(
             pool, tenant_id, paths, imported_by=getpass.getuser(), progress=progress
         )
+        if not result.ok:
+            write_error_report(result.errors, report)
+            await tenant_files.register(pool, tenant_id, "import_errors", report)
+        return result
     finally:
         await pool.close()
 
@@ -83,8 +94,13 @@ def import_command(settings: Settings, args: argparse.Namespace) -> int:
         if not path.is_file():
             print(f"saikoku import: no such file: {path}", file=sys.stderr)
             return 2
+    report = (
+        Path(args.errors)
+        if args.errors
+        else paths[0].parent / (f"import-errors-{datetime.now(TOKYO):%Y%m%d-%H%M%S}.csv")
+    )
     progress = TerminalProgress() if sys.stderr.isatty() else None
-    result = asyncio.run(run_import(settings, args.tenant, paths, progress))
+    result = asyncio.run(run_import(settings, args.tenant, paths, report, progress))
     if progress is not None:
         sys.stderr.write("\r\x1b[K")
     if result.ok:
@@ -100,12 +116,6 @@ def import_command(settings: Settings, args: argparse.Namespace) -> int:
             )
         )
         return 0
-    report = (
-        Path(args.errors)
-        if args.errors
-        else paths[0].parent / (f"import-errors-{datetime.now(TOKYO):%Y%m%d-%H%M%S}.csv")
-    )
-    write_error_report(result.errors, report)
     # Where and why only: a bad cell's value is a person's data and goes to the report file.
     for e in result.errors:
         print(f"{e.file}:{e.line}: [{e.column}] {e.reason}", file=sys.stderr)
