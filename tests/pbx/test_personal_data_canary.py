@@ -37,6 +37,9 @@ HISTORY_HEADER = ["宛名番号", "日時", "種別", "内容"]
 KANJI_DIGITS = "〇一二三四五六七八九"
 KATAKANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモ"
 
+# The carrier's own log of the calls it received (sipp's debtors): the number dialed is what
+# a carrier must be given, so there it is expected — and proves the scan sees what is written.
+CARRIER_LOG = "sipp-debtors-calls.log"
 # Where Asterisk writes: the chroot's log folder (deploy/asterisk.sh), a system Asterisk's
 # private one, and its console output; the sipp phones' logs.
 RIG = ROOT / ".rig"
@@ -91,8 +94,10 @@ class Markers:
         texts = [*self.texts(), *stored]
         texts += [t.split(" ")[-1] for t in texts if " " in t]
         texts += [quote(t) for t in texts]
-        numbers = [self.phone, self.national, "+81" + self.national[1:], self.national[1:]]
-        return sorted(set(texts + numbers))
+        return sorted(set(texts + self.numbers()))
+
+    def numbers(self) -> list[str]:
+        return [self.phone, self.national, "+81" + self.national[1:], self.national[1:]]
 
 
 @pytest.fixture
@@ -150,7 +155,7 @@ def export_files(folder: Path, m: Markers, *, bad_row: bool) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     persons = [
         ["1001", m.name, m.kana, "女", "昭和60年4月12日", "190-0012", m.address, ""],
-        ["1002", "納税 次郎", "ノウゼイ ジロウ", "男", "H5.1.3", "190-0013", "東京都さいこく区2-3", ""],
+        ["1002", "納税 次郎", "ノウゼイ ジロウ", "男", "H5.1.3", "190-0013", "さいこく区2-3", ""],
     ]
     if bad_row:
         persons.append(["1003", m.bad_name, "", "男", m.bad_cell, "190-0014", m.address, ""])
@@ -177,14 +182,14 @@ async def run_import(code: str, paths: list[Path], report: Path) -> int:
     return await asyncio.to_thread(main, argv)
 
 
-async def run_campaign(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> uuid.UUID:
+async def run_campaign(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> None:
     """The two imported people as the targets of a running progressive campaign."""
     owner = await pool.fetchval(
         "insert into users (tenant_id, login_id, display_name, role, password_hash)"
         " values ($1, 'sv1', '監督者', 'supervisor', 'x') returning id",
         tenant_id,
     )
-    campaign_id: uuid.UUID = await pool.fetchval(
+    campaign_id = await pool.fetchval(
         "insert into campaigns (tenant_id, name, status, pacing, created_by)"
         " values ($1, 'canary', 'running', $2::jsonb, $3) returning id",
         tenant_id,
@@ -198,7 +203,6 @@ async def run_campaign(pool: asyncpg.Pool, tenant_id: uuid.UUID) -> uuid.UUID:
         tenant_id,
         campaign_id,
     )
-    return campaign_id
 
 
 async def take_call(
@@ -278,7 +282,7 @@ async def test_no_marker_reaches_any_log(
     assert m.name.split(" ")[-1] in stored["name"]
 
     # The campaign: the marker person, then the other, taken at one desk.
-    campaign_id = await run_campaign(pool, tenant_id)
+    await run_campaign(pool, tenant_id)
     async with (
         signed_in(service, tenant_id, "op1", "op008") as (_, desk),
         logged_in(service, tenant_id, "staff1", "staff") as staff,
@@ -298,9 +302,6 @@ async def test_no_marker_reaches_any_log(
         assert card["name"] == stored["name"]
         await take_call(desk, socket, {"disposition": "refused", "conversation_log": "不在"})
         await wait_attempt(pool, first, "connected")
-        assert await pool.fetchval(
-            "select status from campaigns where id = $1", campaign_id
-        ) in ("running", "completed")
 
         # Ward staff: the hand-off list, the recording played back.
         status, handoffs = await staff.get("/api/handoffs")
@@ -333,7 +334,10 @@ async def test_no_marker_reaches_any_log(
     leaks = []
     for source, text in sources:
         plain = ANSI.sub("", text)
-        leaks += [(source, form) for form in forms if form in plain]
-        print(f"canary: scanned {source}: {len(text.encode())} bytes")  # noqa: T201
+        expected = m.numbers() if source.endswith(CARRIER_LOG) else []
+        if expected:
+            assert m.national in plain, "the carrier's log holds the number it was called on"
+        leaks += [(source, form) for form in forms if form in plain and form not in expected]
+        print(f"canary: scanned {source}: {len(text.encode())} bytes")
     assert err and any("asterisk" in s or "sipp" in s for s, _ in sources)
     assert not leaks, leaks
