@@ -42,6 +42,7 @@ from dialer.operators import OperatorState
 from saikoku.config.settings import Settings
 from saikoku.devtools.rig import ROOT, SippPhone, deploy, plain_http
 from saikoku.pbx.connect import ami_config
+from saikoku.web.access_log import app_runner
 from saikoku.web.app import create_app
 from saikoku.web.keys import AMI, ARI, ARI_EVENTS, CALL_CENTER, DESK_HUB, PLACER, POOL
 from store.passwords import hash_password
@@ -301,7 +302,7 @@ async def dialer_rig(settings: Settings, endpoints: list[str]) -> AsyncIterator[
     """The service in this process, a throw-away tenant with operators on the given desk
     phones (signed in and ready), removed again at the end."""
     app = create_app(plain_http(settings), contact_policy=around_the_clock())
-    runner = web.AppRunner(app)
+    runner = app_runner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -31,6 +31,7 @@ from saikoku.config.settings import Settings
 from saikoku.core.tokyo import TOKYO
 from saikoku.devtools.rig import plain_http
 from saikoku.devtools.synth import write_synthetic_ward
+from saikoku.web.access_log import app_runner
 from saikoku.web.app import create_app
 from saikoku.web.keys import AMI, ARI_EVENTS, CALL_CENTER, POOL
 from store import audit
@@ -172,7 +173,7 @@ async def floor_report(pool: asyncpg.Pool, campaign_id: UUID) -> str:
 
 async def run_demo(settings: Settings, people: int, minutes: float) -> int:
     app = create_app(plain_http(settings), contact_policy=around_the_clock())
-    runner = web.AppRunner(app)
+    runner = app_runner(app)
     await runner.setup()
     await web.TCPSite(runner, settings.web_host, settings.web_port).start()
     try:

@@ -12,6 +12,7 @@ from aiohttp import web
 from campaigns.policy import around_the_clock
 from saikoku.config.settings import Settings
 from saikoku.devtools.rig import SippPhone, deploy
+from saikoku.web.access_log import app_runner
 from saikoku.web.app import create_app
 from saikoku.web.keys import AMI, ARI, ARI_EVENTS
 
@@ -64,7 +65,7 @@ async def service(
     app = create_app(settings, contact_policy=around_the_clock(max_attempts_total=1))
     port = free_tcp_port()
     app[BASE_URL] = f"http://127.0.0.1:{port}"
-    runner = web.AppRunner(app)
+    runner = app_runner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     await app[AMI].readiness.wait_ready(30)
