@@ -22,11 +22,15 @@ T = TypeVar("T")
 SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
-def with_pool(settings: Settings, work: Callable[[asyncpg.Pool], Awaitable[T]]) -> T:
-    """Run `work` on a batch pool opened for it and closed after it."""
+def with_pool(
+    settings: Settings, work: Callable[[asyncpg.Pool], Awaitable[T]], *, as_owner: bool = False
+) -> T:
+    """Run `work` on a batch pool opened for it and closed after it: as the service's role,
+    or `as_owner` (the schema's owner) for the few commands that must act on the whole
+    database — erasure deletes across every table and vacuums them."""
 
     async def go() -> T:
-        pool = await batch_pool(settings.database_url)
+        pool = await batch_pool(settings.migration_url if as_owner else settings.database_url)
         try:
             return await work(pool)
         finally:

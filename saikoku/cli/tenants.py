@@ -54,7 +54,7 @@ def tenant_erase(settings: Settings, args: argparse.Namespace) -> int:
 
     # Opened first: a certificate that cannot be written stops the erasure before it starts.
     with private_text_file(out, encoding="utf-8") as handle:
-        certificate = with_pool(settings, run)
+        certificate = with_pool(settings, run, as_owner=True)
         json.dump(certificate, handle, ensure_ascii=False, indent=2, sort_keys=True)
         handle.write("\n")
     summary = {
@@ -73,7 +73,7 @@ def tenant_verify_erasure(settings: Settings, args: argparse.Namespace) -> int:
     async def run(pool: asyncpg.Pool) -> dict[str, Any]:
         return await verify_erasure(pool, certificate, args.public_key)
 
-    verdict = with_pool(settings, run)
+    verdict = with_pool(settings, run, as_owner=True)
     print(json.dumps(verdict, ensure_ascii=False))
     if not verdict["ok"]:
         print("saikoku tenant verify-erasure: the certificate does not hold", file=sys.stderr)
