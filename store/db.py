@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeAlias, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 from uuid import UUID
@@ -46,24 +47,39 @@ async def create_pool(
         min_size=min_size,
         max_size=max_size,
         command_timeout=command_timeout,
-        # The service's work across tenants runs in the 'system' scope of the row-level
-        # security policies (migration 0014); a user's request narrows it (`enter_tenant`).
-        server_settings={
-            "application_name": "saikoku",
-            "search_path": f"{SCHEMA},public",
-            "saikoku.scope": "system",
-        },
+        server_settings={"application_name": "saikoku", "search_path": f"{SCHEMA},public"},
     )
 
 
-async def enter_tenant(conn: asyncpg.Connection, tenant_id: UUID) -> None:
-    """From now until the connection goes back to the pool (which resets it), the service's
-    role sees and writes only this tenant's rows (migration 0014)."""
-    await conn.execute(
-        "select set_config('saikoku.scope', 'tenant', false),"
-        " set_config('saikoku.tenant_id', $1::text, false)",
+# The role a user's request takes on (migration 0014): it sees only the rows of the tenant in
+# the setting saikoku.tenant_id.
+TENANT_ROLE = "saikoku_tenant"
+
+
+@contextlib.asynccontextmanager
+async def tenant_scope(conn: asyncpg.Connection, tenant_id: UUID) -> AsyncIterator[None]:
+    """Within the block the connection reads and writes only this tenant's rows (row-level
+    security), whatever its queries forget."""
+    may = await conn.fetchval(
+        "select pg_has_role($1, 'member') from set_config('saikoku.tenant_id', $2::text, false)",
+        TENANT_ROLE,
         str(tenant_id),
     )
+    if not may:  # fail closed: never serve a user's request across tenants
+        raise ConfigurationError(
+            f"the service's database login may not act as {TENANT_ROLE}: grant it"
+            f" (`grant {TENANT_ROLE} to <login>`; migration 0014 does for saikoku_app)"
+        )
+    await conn.execute(f"set role {TENANT_ROLE}")
+    try:
+        yield
+    finally:
+        try:
+            await asyncio.shield(conn.execute("reset role; reset saikoku.tenant_id"))
+        except BaseException:
+            # A connection whose scope is unknown never goes back to the pool.
+            conn.terminate()
+            raise
 
 
 # Statements of a large import or plan run for minutes, not the service's 30 s.

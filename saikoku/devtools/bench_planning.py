@@ -90,9 +90,15 @@ async def run(
             started = time.perf_counter()
             async with pool.acquire() as conn:
                 await conn.execute(WARD_SQL, tenant, people)
-                # as after an import and autovacuum's next round, and so that autovacuum
-                # does not start on the new rows while the timings run
-                await conn.execute("vacuum (analyze) " + ", ".join(WARD_TABLES))
+            # as after an import and autovacuum's next round, and so that autovacuum does
+            # not start on the new rows while the timings run; only the owner may vacuum
+            owner = await asyncpg.connect(
+                settings.migration_url, server_settings={"search_path": "saikoku"}
+            )
+            try:
+                await owner.execute("vacuum (analyze) " + ", ".join(WARD_TABLES))
+            finally:
+                await owner.close()
             built = time.perf_counter() - started
             user = await pool.fetchval(
                 "insert into users (tenant_id, login_id, display_name, role, password_hash)"

@@ -21,7 +21,7 @@ from saikoku.core.inputs import Text
 from saikoku.web.keys import DESK_HUB, LOGIN_THROTTLE, PASSWORDS, POOL, SETTINGS, USER
 from saikoku.web.responses import Handler, json_error, parse_body
 from store import audit, logins, sessions
-from store.db import enter_tenant
+from store.db import tenant_scope
 from store.logins import LoginRules
 from store.sessions import SessionUser
 
@@ -38,8 +38,7 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 async def tenant_db(request: web.Request) -> AsyncIterator[asyncpg.Connection]:
     """A connection that sees only the logged-in user's tenant (row-level security, migration
     0014): every handler's reads and writes go through one."""
-    async with request.app[POOL].acquire() as conn:
-        await enter_tenant(conn, request[USER].tenant_id)
+    async with request.app[POOL].acquire() as conn, tenant_scope(conn, request[USER].tenant_id):
         yield conn
 
 

@@ -1,6 +1,6 @@
 """Tenant separation in the database (migration 0014), on real PostgreSQL, as the service's
 role: in a tenant's scope a query with no tenant filter finds that tenant's rows only and
-cannot write another's; with no scope it finds nothing; the service's own 'system' scope
+cannot write another's; the tenant role with no tenant finds nothing; the service's own role
 sees all; and every table with a tenant_id (but the access log) is covered."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from store.db import create_pool, enter_tenant
+from store.db import create_pool, tenant_scope
 
 APP_ROLE = "saikoku_app"
 
@@ -50,8 +50,7 @@ async def test_a_query_that_forgets_its_tenant_filter_sees_only_its_tenant(
     pool: asyncpg.Pool, app_pool: asyncpg.Pool
 ) -> None:
     mine, theirs = await _two_tenants(pool)
-    async with app_pool.acquire() as conn:
-        await enter_tenant(conn, mine)
+    async with app_pool.acquire() as conn, tenant_scope(conn, mine):
         seen = {r["tenant_id"] for r in await conn.fetch("select tenant_id from persons")}
         assert seen == {mine}
         with pytest.raises(asyncpg.InsufficientPrivilegeError):  # the policy's check
@@ -63,22 +62,22 @@ async def test_a_query_that_forgets_its_tenant_filter_sees_only_its_tenant(
         assert await conn.execute("update persons set name = 'x' where tenant_id = $1", theirs) == (
             "UPDATE 0"
         )
-    # Back in the pool, the connection is the service's own again: every tenant.
+    # Out of the scope, the connection is the service's own again: every tenant.
     async with app_pool.acquire() as conn:
         seen = {r["tenant_id"] for r in await conn.fetch("select tenant_id from persons")}
         assert {mine, theirs} <= seen
 
 
-async def test_with_no_scope_the_service_role_sees_nothing(
-    pool: asyncpg.Pool, migrated_database: str
+async def test_the_tenant_role_with_no_tenant_sees_nothing(
+    pool: asyncpg.Pool, app_pool: asyncpg.Pool
 ) -> None:
     await _two_tenants(pool)
-    await pool.execute(f"alter role {APP_ROLE} login")
-    conn = await asyncpg.connect(_as_app(migrated_database))
-    try:
-        assert await conn.fetchval("select count(*) from saikoku.persons") == 0
-    finally:
-        await conn.close()
+    async with app_pool.acquire() as conn:
+        await conn.execute("set role saikoku_tenant")
+        try:
+            assert await conn.fetchval("select count(*) from persons") == 0
+        finally:
+            await conn.execute("reset role")
 
 
 async def test_every_tenant_table_is_covered(pool: asyncpg.Pool) -> None:
@@ -89,7 +88,7 @@ async def test_every_tenant_table_is_covered(pool: asyncpg.Pool) -> None:
            and exists (select 1 from pg_attribute a where a.attrelid = c.oid
                         and a.attname = 'tenant_id' and not a.attisdropped)
            and (not c.relrowsecurity
-                or not exists (select 1 from pg_policy p where p.polrelid = c.oid))
+                or (select count(*) from pg_policy p where p.polrelid = c.oid) <> 2)
         """
     )
     assert [r["relname"] for r in uncovered] == []
