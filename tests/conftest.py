@@ -60,10 +60,13 @@ def settings() -> Settings:
     as the machine's service role (saikoku_app where deploy/postgres.sh set it up), the
     fixtures below as the owner."""
     base = load_settings()
+    owner = _test_dsn(base.migration_url)
+    # The commands the tests run in-process load their settings anew: whatever URL a test
+    # gives them, migrations and erasure must reach the test database too, never the
+    # machine's own.
+    os.environ["SAIKOKU_DATABASE_OWNER_URL"] = owner
     return load_settings(
-        database_url=_test_dsn(base.database_url),
-        database_owner_url=_test_dsn(base.migration_url),
-        web_cookie_secure=False,
+        database_url=_test_dsn(base.database_url), database_owner_url=owner, web_cookie_secure=False
     )
 
 
