@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
+from campaigns.linkage.importer import import_files
 from store import audit
+from store.db import create_pool
+from tests.db.linkage_files import small_export
 
 APP_ROLE = "saikoku_app"
 
@@ -82,3 +86,22 @@ async def test_it_cannot_rewrite_the_log_or_the_schema(
         await as_app.execute(statement)
     # Refused by its privileges, not merely by the append-only trigger.
     assert "permission denied" in str(refused.value) or "must be owner" in str(refused.value)
+
+
+async def test_it_imports_the_wards_files(
+    pool: asyncpg.Pool, migrated_database: str, tmp_path: Path, tenant_id: uuid.UUID
+) -> None:
+    # The import copies into tables under row-level security: the role bypasses it
+    # (migration 0014), or PostgreSQL refuses the COPY.
+    await pool.execute(f"alter role {APP_ROLE} login")
+    parts = urlsplit(migrated_database)
+    app = await create_pool(
+        urlunsplit(parts._replace(netloc=f"{APP_ROLE}@{parts.netloc.rsplit('@', 1)[-1]}")),
+        min_size=1,
+        max_size=2,
+    )
+    try:
+        result = await import_files(app, tenant_id, small_export(tmp_path), imported_by="t")
+    finally:
+        await app.close()
+    assert result.ok, result.errors
