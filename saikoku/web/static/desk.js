@@ -19,7 +19,7 @@ async function api(path, body) {
     headers: { "Content-Type": "application/json", "X-CSRF-Token": me.csrf_token },
   };
   const response = await fetch(path, options);
-  if (response.status === 401) window.location.assign("/login");
+  if (response.status === 401) toLogin();
   return { ok: response.ok, data: await response.json() };
 }
 
@@ -159,15 +159,23 @@ function connect(delay = 1000) {
   };
   socket.onclose = (event) => {
     // 4001: the session is over (logged out, idle, account disabled): log in again.
-    if (event.code === 4001) { window.location.assign("/login"); return; }
+    if (event.code === 4001 || leaving) { toLogin(); return; }
     $("link").textContent = t("reconnecting");
     setTimeout(() => connect(Math.min(delay * 2, 10000)), delay);
   };
 }
 
+// The login page, once: a logout and the socket its session closes (4001) both lead there.
+let leaving = false;
+function toLogin() {
+  if (leaving) return;
+  leaving = true;
+  window.location.assign("/login");
+}
+
 async function main() {
   const response = await fetch("/api/me");
-  if (!response.ok) { window.location.assign("/login"); return; }
+  if (!response.ok) { toLogin(); return; }
   me = await response.json();
   applyLanguage();
   fillSelects();
@@ -200,7 +208,7 @@ async function main() {
   $("log-out").onclick = async () => {
     await api("/api/operator/sign-out", {});
     await api("/api/logout", {});
-    window.location.assign("/login");
+    toLogin();
   };
   $("lang-toggle").onclick = toggleLanguage;
   document.addEventListener("languagechange", () => {
